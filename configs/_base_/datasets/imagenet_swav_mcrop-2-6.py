@@ -1,0 +1,46 @@
+# ImageNet with the published SwAV multi-crop: 2 x 224 (scale 0.14-1) + 6 x 96 (0.05-0.14);
+# flip; colour jitter (0.8, 0.8, 0.8, 0.2) p=0.8; grayscale p=0.2; Gaussian blur p=0.5.
+dataset_type = 'ImageNet'
+data_root = 'data/imagenet/'
+
+color_distortion = [
+    dict(
+        type='RandomApply',
+        transforms=[
+            dict(type='ColorJitter', brightness=0.8, contrast=0.8, saturation=0.8, hue=0.2)
+        ],
+        prob=0.8),
+    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
+         channel_weights=(0.114, 0.587, 0.2989)),
+]
+global_view = [
+    dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.14, 1.), backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    *color_distortion,
+    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
+]
+local_view = [
+    dict(type='RandomResizedCrop', scale=96, crop_ratio_range=(0.05, 0.14), backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    *color_distortion,
+    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
+]
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiView', num_views=[2, 6], transforms=[global_view, local_view]),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline))

@@ -1,0 +1,4 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+# mmswav's registries are children of mmpretrain's, which never import the parent's lazy
+# locations: import them here so every name resolves.
+import mmpretrain.evaluation  # noqa: F401

@@ -1,0 +1,81 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+from typing import Dict, List, Optional
+
+import torch
+from mmpretrain.models.selfsup.base import BaseSelfSupervisor
+from mmpretrain.structures import DataSample
+from torch import Tensor
+
+from mmswav.registry import MODELS
+
+
+@MODELS.register_module()
+class SwAV(BaseSelfSupervisor):
+    """SwAV: Unsupervised Learning of Visual Features by Contrasting Cluster Assignments.
+
+    Implementation of `SwAV <https://arxiv.org/abs/2006.09882>`_ (Caron et al., NeurIPS
+    2020). The crops of one resolution go through the backbone together (one call per
+    resolution group, as the official multi-resolution forward); the neck pools and
+    projects all crops; the head scores them against the prototypes and computes the
+    swapped-prediction loss. Sub-modules are configs or ready modules.
+    """
+
+    @staticmethod
+    def resolution_groups(inputs: List[Tensor]) -> List[int]:
+        """End index of every run of consecutive crops with the same resolution.
+
+        For the published 2x224 + 6x96 recipe this is ``[2, 8]``.
+        """
+        sizes = torch.tensor([tuple(x.shape[-2:]) for x in inputs])  # [V, 2]
+        _, counts = torch.unique_consecutive(sizes, dim=0, return_counts=True)
+        return torch.cumsum(counts, 0).tolist()
+
+    def embed(self, inputs: List[Tensor]) -> Tensor:
+        """Unit-norm embeddings of all crops, crop-major ``[V * B, feat_dim]``."""
+        if not isinstance(inputs, (list, tuple)):
+            raise TypeError('SwAV expects a list of crops from the MultiView transform, got '
+                            f'{type(inputs).__name__}; check the training pipeline')
+        start, outputs = 0, []
+        for end in self.resolution_groups(inputs):
+            outputs.append(self.backbone(torch.cat(inputs[start:end])))  # one call per size
+            start = end
+        return self.neck(outputs)[0]
+
+    def loss(self, inputs: List[Tensor], data_samples: List[DataSample],
+             **kwargs) -> Dict[str, Tensor]:
+        """The SwAV loss of a batch of multi-crop views.
+
+        Args:
+            inputs (List[Tensor]): The crops, ``num_crops`` tensors of ``[B, C, H, W]``.
+            data_samples (List[DataSample]): Unused; kept for the mmengine contract.
+
+        Returns:
+            Dict[str, Tensor]: ``{'loss': ...}``.
+        """
+        return dict(loss=self.head.loss(self.embed(inputs)))
+
+    def predict(self, inputs: Tensor,
+                data_samples: Optional[List[DataSample]] = None,
+                **kwargs) -> List[DataSample]:
+        """Global-average-pooled backbone features of the last stage, one per image.
+
+        Returns:
+            List[DataSample]: Each with ``feature`` (``[C]``) set, for kNN and retrieval.
+        """
+        if isinstance(inputs, (list, tuple)):
+            inputs = inputs[0]
+        feats = self.extract_feat(inputs)
+        feats = feats[-1] if isinstance(feats, (list, tuple)) else feats
+        if feats.dim() > 2:
+            feats = feats.mean(dim=(2, 3))  # [B, C]
+        data_samples = data_samples or [DataSample() for _ in range(len(feats))]
+        for sample, feat in zip(data_samples, feats):
+            sample.set_field(feat, 'feature', field_type='metainfo')
+        return data_samples
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        """``tensor``: backbone features; ``loss``: the loss dict; ``predict``: features
+        in data samples."""
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        return super().forward(inputs, data_samples, mode)

@@ -1,0 +1,92 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""Pretrain with mmengine's Runner: ``python tools/train.py CONFIG [options]``."""
+import argparse
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from mmswav.utils import register_all_modules
+from mmswav.utils.config import replace_sync_bn_logged
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a model with mmswav')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and checkpoints')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint; without a path, from the latest checkpoint '
+        'in the work_dir')
+    parser.add_argument('--amp', action='store_true', help='mixed precision training')
+    parser.add_argument(
+        '--sync-bn-to-bn',
+        action='store_true',
+        help='replace SyncBN by BN in the config: the explicit switch to run SyncBN '
+        'configs in CPU processes')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, xxx=yyy, e.g. '
+        'train_dataloader.batch_size=64 model.head.num_prototypes=100')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg: Config, args) -> Config:
+    """Apply the command-line options to the config."""
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        if torch.cuda.is_available():
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        else:  # mmengine's AmpOptimWrapper needs a GPU: bf16 autocast on CPU
+            cfg.optim_wrapper.type = 'AutocastOptimWrapper'
+            cfg.optim_wrapper.pop('loss_scale', None)
+            cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+    if args.sync_bn_to_bn:
+        replace_sync_bn_logged(cfg._cfg_dict)
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        backend = cfg.env_cfg.get('dist_cfg', {}).get('backend')
+        if backend != 'gloo':
+            print(f'No GPU: distributed backend {backend} -> gloo')
+            cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    return cfg
+
+
+def main():
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+    cfg = merge_args(Config.fromfile(args.config), args)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
