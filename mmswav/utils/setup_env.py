@@ -26,6 +26,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import mmswav.evaluation  # noqa: F401
     import mmswav.models  # noqa: F401
     import mmswav.visualization  # noqa: F401
+
     from .checkpoint import allow_mmengine_checkpoints
     allow_mmengine_checkpoints()
 
@@ -36,6 +37,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         DefaultScope.get_instance('mmswav', scope_name='mmswav')
     elif current.scope_name != 'mmswav':
         warnings.warn(f'The current default scope "{current.scope_name}" is not "mmswav"; '
-                      '`register_all_modules` makes a new default scope "mmswav".')
+                      '`register_all_modules` makes a new default scope "mmswav".',
+                      stacklevel=2)
         name = f'mmswav-{datetime.datetime.now()}'
         DefaultScope.get_instance(name, scope_name='mmswav')

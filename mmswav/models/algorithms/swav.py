@@ -52,6 +52,11 @@ class SwAV(BaseSelfSupervisor):
         Returns:
             Dict[str, Tensor]: ``{'loss': ...}``.
         """
+        expected = self.head.loss_module.total_crops
+        if len(inputs) != expected:
+            raise ValueError(f'SwAV got {len(inputs)} crops per image but the loss expects '
+                             f'{expected} (head.loss.num_crops); make num_crops match the '
+                             'MultiView num_views of the training pipeline')
         return dict(loss=self.head.loss(self.embed(inputs)))
 
     def predict(self, inputs: Tensor,

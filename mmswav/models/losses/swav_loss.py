@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmswav.registry import MODELS
+
 from .sinkhorn import sinkhorn
 
 
