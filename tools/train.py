@@ -1,6 +1,7 @@
 # Copyright (c) mmswav contributors. All rights reserved.
 """Pretrain with mmengine's Runner: ``python tools/train.py CONFIG [options]``."""
 import argparse
+import copy
 import os
 import os.path as osp
 
@@ -8,8 +9,9 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmswav.engine.hooks import add_reliability_hooks
 from mmswav.utils import register_all_modules
-from mmswav.utils.config import replace_sync_bn_logged
+from mmswav.utils.config import replace_sync_bn, replace_sync_bn_logged
 
 
 def parse_args():
@@ -29,6 +31,11 @@ def parse_args():
         action='store_true',
         help='replace SyncBN by BN in the config: the explicit switch to run SyncBN '
         'configs in CPU processes')
+    parser.add_argument(
+        '--no-safety-hooks',
+        action='store_true',
+        help='do not add the reliability hooks (save on SIGTERM / Ctrl-C, stop on a '
+        'non-finite loss, collapse warning, skipped-image count); see docs/common_issues.md')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -66,6 +73,11 @@ def merge_args(cfg: Config, args) -> Config:
             cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
     if args.sync_bn_to_bn:
         replace_sync_bn_logged(cfg._cfg_dict)
+    elif not torch.cuda.is_available() and replace_sync_bn(copy.deepcopy(cfg._cfg_dict)):
+        raise SystemExit(f'{args.config} uses SyncBN, which needs GPUs; to run it on CPU '
+                         'replace it by BN with the explicit switch --sync-bn-to-bn')
+    if not getattr(args, 'no_safety_hooks', False):
+        add_reliability_hooks(cfg)
     if args.launcher != 'none' and not torch.cuda.is_available():
         backend = cfg.env_cfg.get('dist_cfg', {}).get('backend')
         if backend != 'gloo':

@@ -26,7 +26,7 @@ local_view = [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
 ]
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='RobustLoadImageFromFile'),  # skips + counts unreadable files
     dict(type='MultiView', num_views=[2, 4], transforms=[global_view, local_view]),
     dict(type='PackInputs'),
 ]

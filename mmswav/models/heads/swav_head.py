@@ -65,6 +65,7 @@ class SwAVHead(BaseModule):
             'queue', torch.zeros(num_assign, queue_length // get_world_size(), feat_dim))
         self.register_buffer('epoch', torch.zeros((), dtype=torch.long))
         self.register_buffer('iteration', torch.zeros((), dtype=torch.long))
+        self.prototypes_used: Optional[Tensor] = None  # set by every loss(); not a buffer
 
     # ---- schedule ---------------------------------------------------------------------
     def set_progress(self, epoch: int, iteration: int) -> None:
@@ -139,6 +140,18 @@ class SwAVHead(BaseModule):
         self.queue[:, :batch_size] = crops[self.loss_module.crops_for_assign]
         return scores
 
+    @torch.no_grad()
+    def _record_prototype_usage(self, scores: Tensor) -> None:
+        """Set ``prototypes_used``: distinct ``argmax`` prototypes of the assignment crops'
+        scores ``[V * B, K]`` in this batch on this rank (a collapse signal read by
+        :class:`SwAVCollapseHook`). A plain attribute, in no checkpoint; no host sync."""
+        total = self.loss_module.total_crops
+        if scores.shape[0] % total:
+            return  # SwAVLoss raises the clear error
+        assign = scores.view(total, -1, scores.shape[-1])[self.loss_module.crops_for_assign]
+        self.prototypes_used = assign.argmax(dim=-1).flatten().bincount(
+            minlength=scores.shape[-1]).count_nonzero()
+
     def loss(self, embeddings: Tensor) -> Tensor:
         """SwAV loss of the embeddings of all crops, crop-major ``[V * B, feat_dim]``.
 
@@ -146,6 +159,7 @@ class SwAVHead(BaseModule):
             Tensor: The loss, averaged over the prototype heads.
         """
         scores = self(embeddings)
+        self._record_prototype_usage(scores[0])
         queue_scores = self._queue_scores_then_enqueue(embeddings)
         losses = [self.loss_module(s, q) for s, q in zip(scores, queue_scores)]
         return sum(losses) / len(losses)
