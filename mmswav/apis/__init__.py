@@ -1,0 +1,15 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+from .convert import (
+    convert_checkpoint,
+    detect_algorithm,
+    detect_layout,
+    extract_backbone,
+    read_checkpoint,
+)
+from .inference import extract_features, get_model, load_images
+from .resnet_keys import check_resnet
+
+__all__ = [
+    'check_resnet', 'convert_checkpoint', 'detect_algorithm', 'detect_layout',
+    'extract_backbone', 'extract_features', 'get_model', 'load_images', 'read_checkpoint'
+]

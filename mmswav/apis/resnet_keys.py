@@ -1,0 +1,84 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""Check that a backbone state dict is the ResNet that mmdet / mmseg / torchvision expect.
+
+mmdet's, mmseg's, mmpretrain's and torchvision's plain-stem ResNets share one key layout
+(``conv1``, ``bn1``, ``layerN.i.{conv,bn}{1,2,3}``, ``layerN.i.downsample.{0,1}``); only
+torchvision adds ``fc.*``. The expected names and shapes come from torchvision's own model
+built on the ``meta`` device (no memory, no download).
+"""
+import re
+from typing import Dict, List, Tuple
+
+import torch
+import torchvision
+
+ARCHS = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152')
+# (bottleneck, blocks per stage) -> name
+_DEPTHS = {
+    (False, (2, 2, 2, 2)): 'resnet18',
+    (False, (3, 4, 6, 3)): 'resnet34',
+    (True, (3, 4, 6, 3)): 'resnet50',
+    (True, (3, 4, 23, 3)): 'resnet101',
+    (True, (3, 8, 36, 3)): 'resnet152',
+}
+
+
+def expected_shapes(arch: str = 'resnet50') -> Dict[str, Tuple[int, ...]]:
+    """Names and shapes of the plain-stem ResNet ``arch`` without ``fc`` and BN counters."""
+    if arch not in ARCHS:
+        raise ValueError(f'unknown arch {arch!r}; choose one of {ARCHS}')
+    with torch.device('meta'):
+        model = getattr(torchvision.models, arch)()
+    return {k: tuple(v.shape) for k, v in model.state_dict().items()
+            if not k.startswith('fc.') and not k.endswith('num_batches_tracked')}
+
+
+def describe(state_dict: Dict[str, torch.Tensor]) -> str:
+    """A short description of what backbone a state dict holds, for error messages."""
+    keys = list(state_dict)
+    if any(k.startswith('stem.') for k in keys):
+        return ('a deep-stem ResNet (ResNetV1c/V1d: "stem.*" keys), not the plain-stem '
+                'ResNet that SwAV uses')
+    if 'conv1.weight' not in state_dict or not any(k.startswith('layer1.') for k in keys):
+        return f'not a ResNet (first keys: {keys[:5]})'
+    blocks = []
+    for stage in range(1, 5):
+        ids = {int(m.group(1)) for k in keys
+               for m in [re.match(rf'layer{stage}\.(\d+)\.', k)] if m}
+        blocks.append(len(ids))
+    bottleneck = 'layer1.0.conv3.weight' in state_dict
+    name = _DEPTHS.get((bottleneck, tuple(blocks)), 'an unknown-depth ResNet')
+    width = tuple(state_dict['conv1.weight'].shape)
+    return f'{name} (blocks per stage {blocks}, conv1.weight {width})'
+
+
+def check_resnet(state_dict: Dict[str, torch.Tensor], arch: str = 'resnet50',
+                 source: str = 'checkpoint') -> None:
+    """Raise ``ValueError`` naming what was found unless ``state_dict`` is exactly ``arch``.
+
+    Extra ``num_batches_tracked`` entries are fine; missing ones are filled by torch.
+
+    Args:
+        state_dict (dict): Backbone weights with bare ResNet keys.
+        arch (str): Expected torchvision name. Defaults to ``'resnet50'``.
+        source (str): The file name, for the message. Defaults to ``'checkpoint'``.
+    """
+    expected = expected_shapes(arch)
+    found = {k: v for k, v in state_dict.items() if not k.endswith('num_batches_tracked')}
+    missing: List[str] = sorted(set(expected) - set(found))
+    unexpected: List[str] = sorted(set(found) - set(expected))
+    wrong = sorted(k for k in set(expected) & set(found)
+                   if tuple(found[k].shape) != expected[k])
+    if missing or unexpected or wrong:
+        details = []
+        if missing:
+            details.append(f'{len(missing)} missing (e.g. {missing[:3]})')
+        if unexpected:
+            details.append(f'{len(unexpected)} unexpected (e.g. {unexpected[:3]})')
+        if wrong:
+            k = wrong[0]
+            details.append(f'{len(wrong)} of another shape (e.g. {k}: '
+                           f'{tuple(found[k].shape)} vs {expected[k]})')
+        raise ValueError(f'{source}: the backbone is {describe(state_dict)}, not a plain-stem '
+                         f'{arch}: ' + '; '.join(details) + '. Pass the matching --arch, or '
+                         'convert a checkpoint of this architecture.')
