@@ -1,3 +1,31 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""mmswav: SwAV (Caron et al., NeurIPS 2020) as an OpenMMLab plugin."""
+import warnings
+
 from .version import __version__, version_info
 
-__all__ = ["__version__", "version_info"]
+__all__ = ['__version__', 'version_info']
+
+# Soft checks: the stack mmswav is tested with (tools/install.sh). Other versions may work;
+# a clear warning beats an obscure error later.
+_TESTED = {'mmengine': ('0.10.0', '0.11.0'), 'mmcv': ('2.0.0', '2.2.0'),
+           'mmpretrain': ('1.2.0', '1.3.0')}
+
+
+def _check_versions() -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.version import parse
+    for name, (low, high) in _TESTED.items():
+        try:
+            found = version(name)
+        except PackageNotFoundError:
+            warnings.warn(f'mmswav needs {name}>={low},<{high} but it is not installed; '
+                          'run `bash tools/install.sh`', stacklevel=3)
+            continue
+        if not parse(low) <= parse(found) < parse(high):
+            warnings.warn(f'mmswav is tested with {name}>={low},<{high}, found {found}; '
+                          'run `bash tools/install.sh` for the tested stack', stacklevel=3)
+
+
+_check_versions()
