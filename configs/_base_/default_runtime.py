@@ -26,7 +26,16 @@ model_wrapper_cfg = dict(type='AnyDeviceDDP', broadcast_buffers=False)
 log_processor = dict(
     window_size=10, custom_cfg=[dict(data_src='', method='mean', window_size='global')])
 
+# Scalars (loss, lr, online kNN top-1, collapse signals) go to every visualiser backend:
+# <work_dir>/<timestamp>/vis_data/scalars.json always, TensorBoard event files there too when
+# `tensorboard` is installed (`pip install tensorboard`; MMSWAV_TENSORBOARD=0 turns it off).
+# Plot them: python tools/analysis_tools/plot_curves.py <work_dir>
+import sys as _sys  # noqa: E402 (old-style configs may import only built-in modules)
+
 vis_backends = [dict(type='LocalVisBackend')]
+if (_sys.modules['importlib.util'].find_spec('tensorboard') is not None
+        and _sys.modules['os'].environ.get('MMSWAV_TENSORBOARD', '1') != '0'):
+    vis_backends.append(dict(type='TensorboardVisBackend'))
 visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends, name='visualizer')
 
 log_level = 'INFO'
