@@ -63,22 +63,26 @@ def test_plot_curves_from_scalar_log(tmp_path):
     for stamp, n in (('20240101_000000', 3), ('20240102_000000', 6)):  # latest run wins
         log = tmp_path / stamp / 'vis_data'
         log.mkdir(parents=True)
-        lines = [dict(lr=0.3 * (1 - i / n), loss=8.0 - i, iter=i + 1, epoch=1, step=i + 1)
-                 for i in range(n)]
-        lines.append({'knn/top1': 31.5, 'step': n})
+        lines = [dict(lr=0.3 * (1 - i / n), loss=8.0 - i, prototypes_used=50 + i, data_time=0.1,
+                      iter=i + 1, epoch=1, step=i + 1) for i in range(n)]
+        lines.insert(3, {'knn/top1': 20.0, 'step': 0})  # a hook that steps by epoch
+        lines.append({'knn/top1': 31.5, 'knn/top5': 60.0, 'step': n + 4})  # steps by iter
         (log / 'scalars.json').write_text('\n'.join(json.dumps(x) for x in lines) + '\n')
     path = tool.find_scalars_file(str(tmp_path))
     assert '20240102_000000' in path
     records = tool.load_scalars(path)
-    assert tool.select_keys(records) == ['loss', 'lr', 'knn/top1']
+    assert tool.select_keys(records) == ['loss', 'lr', 'knn/top1', 'knn/top5', 'prototypes_used']
+    assert list(tool.group_keys(tool.select_keys(records))) == ['loss', 'lr', 'knn',
+                                                                'prototypes_used']
     assert tool.series(records, 'loss') == ([1, 2, 3, 4, 5, 6], [8, 7, 6, 5, 4, 3])
-    assert tool.series(records, 'knn/top1') == ([6], [31.5])
+    assert tool.series(records, 'knn/top1') == ([3, 10], [20.0, 31.5])
     with pytest.raises(KeyError, match='accuracy/top1'):
         tool.select_keys(records, ['accuracy/top1'])
 
     out = tmp_path / 'curves.png'
     run_tool('plot_curves', str(tmp_path), '--out', str(out), '--dpi', '50')
-    assert Image.open(out).size == (3 * 4 * 50, int(3.2 * 50))  # 3 panels of 4 x 3.2 in
+    # 4 panels (the kNN keys share one) of 4 x 3.2 inches
+    assert Image.open(out).size == (4 * 4 * 50, int(3.2 * 50))
 
     bad = tmp_path / 'bad.json'
     bad.write_text('{"loss": 1, "step": 1}\nnot json\n')
@@ -172,3 +176,20 @@ def test_prototype_usage_of_tiny_checkpoint(tmp_path):
     assert stats['num_images'] == 12
     assert stats['counts'] == counts.tolist()
     assert stats['usage_entropy'] == pytest.approx(float(-(p * np.log(p)).sum()), abs=1e-6)
+
+
+# ---- model index --------------------------------------------------------------------------
+def test_every_config_is_in_the_model_index():
+    import yaml
+
+    def models(index_file: Path):
+        data = yaml.safe_load(index_file.read_text()) or {}
+        for entry in data.get('Import', []):
+            yield from models(REPO / entry)
+        yield from data.get('Models', [])
+
+    listed = [m['Config'] for m in models(REPO / 'model-index.yml')]
+    configs = sorted(str(p.relative_to(REPO)) for p in (REPO / 'configs').rglob('*.py')
+                     if '_base_' not in p.parts)
+    assert sorted(set(listed)) == configs, 'add new configs to a metafile.yml'
+    assert len(listed) == len(set(listed)), 'a config is listed twice'

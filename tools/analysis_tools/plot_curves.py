@@ -5,8 +5,9 @@
 
 Reads mmengine's scalar log ``<work_dir>/<timestamp>/vis_data/scalars.json`` (the latest run
 of the work_dir, or a ``scalars.json`` given directly): one JSON object per line, written by
-``LocalVisBackend``. The x axis is ``iter`` when a line has it (training lines), else ``step``.
-Without ``--keys``: ``loss``, ``lr`` and every key that contains ``knn`` or ``top1``.
+``LocalVisBackend``. The x axis is iterations (see :func:`series` for evaluation lines).
+Without ``--keys``: ``loss``, ``lr`` and every key that contains ``knn``, ``top1``, ``accuracy``
+or ``prototypes_used`` (the collapse signal of ``SwAVCollapseHook``).
 """
 import argparse
 import glob
@@ -15,7 +16,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
 DEFAULT_KEYS = ('loss', 'lr')
-AUTO_KEY_PARTS = ('knn', 'top1', 'top-1', 'accuracy')
+AUTO_KEY_PARTS = ('knn', 'top1', 'top-1', 'accuracy', 'prototypes_used')
 
 
 def find_scalars_file(path: str) -> str:
@@ -63,18 +64,37 @@ def select_keys(records: Sequence[dict], keys: Optional[Sequence[str]] = None) -
 
 
 def series(records: Sequence[dict], key: str) -> Tuple[List[float], List[float]]:
-    """(x, y) of one key; x is ``iter`` when present, else ``step``."""
-    xs, ys = [], []
+    """(x, y) of one key, x in iterations.
+
+    x is the line's ``iter`` (training lines); a line without it (an evaluation written by a
+    hook, whose ``step`` may count epochs) is placed at its ``step`` or at the last iteration
+    logged before it in the file, whichever is later.
+    """
+    xs, ys, last_iter = [], [], 0
     for r in records:
+        if 'iter' in r:
+            last_iter = r['iter']
+            x = r['iter']
+        else:
+            x = max(r.get('step', 0), last_iter)
         if key in r:
-            xs.append(r.get('iter', r.get('step', len(xs))))
+            xs.append(x)
             ys.append(float(r[key]))
     return xs, ys
 
 
+def group_keys(keys: Sequence[str]) -> Dict[str, List[str]]:
+    """Panels: keys with the same prefix before ``/`` share one (``knn/top1_k10``,
+    ``knn/top1_k20`` -> ``knn``); every other key gets its own."""
+    panels: Dict[str, List[str]] = {}
+    for key in keys:
+        panels.setdefault(key.split('/')[0] if '/' in key else key, []).append(key)
+    return panels
+
+
 def plot_curves(records: Sequence[dict], keys: Sequence[str], out_file: str,
                 title: Optional[str] = None, dpi: int = 100) -> Dict[str, int]:
-    """Write one subplot per key, side by side, to ``out_file`` (PNG).
+    """Write one panel per :func:`group_keys` group, side by side, to ``out_file`` (PNG).
 
     Returns:
         Dict[str, int]: Number of points plotted per key.
@@ -85,16 +105,21 @@ def plot_curves(records: Sequence[dict], keys: Sequence[str], out_file: str,
 
     if not keys:
         raise ValueError('nothing to plot: the scalar log has none of the requested keys')
-    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2), squeeze=False)
+    panels = group_keys(keys)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.2), squeeze=False)
     counts = {}
-    for ax, key in zip(axes[0], keys):
-        xs, ys = series(records, key)
-        counts[key] = len(xs)
-        ax.plot(xs, ys, marker='.' if len(xs) < 50 else None)
-        ax.set_title(key)
+    for ax, (name, members) in zip(axes[0], panels.items()):
+        for key in members:
+            xs, ys = series(records, key)
+            counts[key] = len(xs)
+            ax.plot(xs, ys, marker='.' if len(xs) < 50 else None,
+                    label=key.split('/', 1)[-1])
+        if len(members) > 1:
+            ax.legend(fontsize=8)
+        ax.set_title(name)
         ax.set_xlabel('iteration')
         ax.grid(alpha=0.3)
-        if key == 'lr':
+        if name == 'lr':
             ax.ticklabel_format(axis='y', style='sci', scilimits=(-2, 2))
     if title:
         fig.suptitle(title)
@@ -108,7 +133,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Plot curves of a work_dir to a PNG')
     parser.add_argument('path', help='work_dir of a run, or its vis_data/scalars.json')
     parser.add_argument('--keys', nargs='+', help='scalars to plot (default: loss, lr and '
-                        'kNN/accuracy keys found)')
+                        'the kNN/accuracy/prototypes_used keys found)')
     parser.add_argument('--out', help='PNG to write (default: <work_dir>/curves.png)')
     parser.add_argument('--title', help='figure title')
     parser.add_argument('--dpi', type=int, default=100, help='resolution. Defaults to 100.')
