@@ -2,3 +2,10 @@
 # mmswav's registries are children of mmpretrain's, which never import the parent's lazy
 # locations: import them here so every name resolves.
 import mmpretrain.evaluation  # noqa: F401
+
+from .features import build_eval_dataset, extract_features, gap_features, multi_layer_features
+from .knn import knn_accuracy, knn_predict
+from .linear_probe import logistic_regression_accuracy
+
+__all__ = ['build_eval_dataset', 'extract_features', 'gap_features', 'knn_accuracy', 'knn_predict',
+           'logistic_regression_accuracy', 'multi_layer_features']

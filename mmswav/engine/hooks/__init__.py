@@ -2,12 +2,13 @@
 from .collapse_hook import SwAVCollapseHook
 from .defaults import RELIABILITY_HOOKS, add_reliability_hooks
 from .interrupt_hook import InterruptHook, TrainingInterrupted
+from .knn_hook import KNNHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .skipped_images_hook import SkippedImagesHook
 from .swav_hook import SwAVHook
 
 __all__ = [
-    'SwAVHook', 'SwAVCollapseHook', 'InterruptHook', 'TrainingInterrupted',
+    'KNNHook', 'SwAVHook', 'SwAVCollapseHook', 'InterruptHook', 'TrainingInterrupted',
     'NonFiniteLossHook', 'NonFiniteLossError', 'SkippedImagesHook', 'RELIABILITY_HOOKS',
     'add_reliability_hooks'
 ]

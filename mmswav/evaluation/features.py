@@ -1,0 +1,99 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""Frozen-feature extraction for the kNN and SVM benchmarks, with a progress bar."""
+import os.path as osp
+from typing import Callable, Dict, List, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.utils import ProgressBar
+from mmpretrain.datasets import CustomDataset
+from torch import Tensor
+
+# adaptive pooling size of feature1..feature5 (stem, stage1..4), as mmselfsup's
+# MultiPooling for the VOC07 SVM / multi-head linear benchmarks of the published tables
+POOL_SIZES = (12, 6, 4, 3, 2)
+
+
+def build_eval_dataset(data_root: str, prefix: str, resize: int = 0,
+                       crop: int = 0) -> CustomDataset:
+    """A labelled ImageFolder ``<data_root>/<prefix>/<class>/*`` with a test pipeline.
+
+    Args:
+        data_root (str): Dataset root.
+        prefix (str): Split folder under ``data_root``, e.g. ``'train'``.
+        resize (int): Short-edge resize, 0 for none. Defaults to 0.
+        crop (int): Centre-crop size, 0 for none. Defaults to 0.
+    """
+    folder = osp.join(data_root, prefix)
+    if not osp.isdir(folder):
+        raise FileNotFoundError(f'{folder} does not exist: expected an ImageFolder '
+                                f'<class>/<image> layout (see docs/evaluation.md)')
+    pipeline = [dict(type='LoadImageFromFile')]
+    if resize:
+        pipeline.append(dict(type='ResizeEdge', scale=resize, edge='short', backend='pillow'))
+    if crop:
+        pipeline.append(dict(type='CenterCrop', crop_size=crop))
+    pipeline.append(dict(type='PackInputs'))
+    return CustomDataset(data_root=data_root, data_prefix=prefix, pipeline=pipeline)
+
+
+def gap_features(model: nn.Module, inputs: Tensor) -> Dict[str, Tensor]:
+    """Global-average-pooled last-stage backbone features ``{'feature': [B, C]}``."""
+    feats = model.backbone(inputs)
+    feat = feats[-1] if isinstance(feats, (list, tuple)) else feats
+    return dict(feature=feat.mean(dim=(2, 3)) if feat.dim() == 4 else feat)
+
+
+def multi_layer_features(model: nn.Module, inputs: Tensor,
+                         pool_sizes: Sequence[int] = POOL_SIZES) -> Dict[str, Tensor]:
+    """feature1 (stem) ... feature5 (last stage) of a ResNet backbone, each adaptively
+    average-pooled to ``pool_sizes[i]`` and flattened ``[B, C * s * s]``."""
+    backbone = model.backbone
+    if not hasattr(backbone, 'res_layers'):
+        raise TypeError(f'multi-layer features need a ResNet backbone, got '
+                        f'{type(backbone).__name__}')
+    x = backbone.maxpool(backbone.relu(backbone.norm1(backbone.conv1(inputs))))
+    maps = [x]
+    for name in backbone.res_layers:
+        x = getattr(backbone, name)(x)
+        maps.append(x)
+    return {f'feature{i + 1}': F.adaptive_avg_pool2d(m, size).flatten(1)
+            for i, (m, size) in enumerate(zip(maps, pool_sizes))}
+
+
+@torch.no_grad()
+def extract_features(model: nn.Module, dataloader,
+                     fn: Callable[[nn.Module, Tensor], Dict[str, Tensor]] = gap_features,
+                     progress: bool = True) -> Tuple[Dict[str, Tensor], Tensor]:
+    """Run ``fn`` on every batch of ``dataloader`` in eval mode.
+
+    Args:
+        model (nn.Module): A model with ``data_preprocessor`` and ``backbone``.
+        dataloader: Batches of ``{'inputs': ..., 'data_samples': ...}`` (mmengine).
+        fn (Callable): Maps ``(model, preprocessed inputs)`` to named ``[B, D]`` features.
+            Defaults to :func:`gap_features`.
+        progress (bool): Show a progress bar. Defaults to True.
+
+    Returns:
+        Tuple[Dict[str, Tensor], Tensor]: Features ``{name: [N, D]}`` and labels ``[N]``
+        (``-1`` where a sample has no ``gt_label``).
+    """
+    model.eval()
+    outputs: Dict[str, List[Tensor]] = {}
+    labels: List[int] = []
+    bar = ProgressBar(len(dataloader.dataset)) if progress else None
+    for batch in dataloader:
+        data = model.data_preprocessor(batch, False)
+        inputs = data['inputs']
+        inputs = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+        for name, feat in fn(model, inputs).items():
+            outputs.setdefault(name, []).append(feat.float().cpu())
+        for sample in data['data_samples']:
+            label = sample.get('gt_label', None)
+            labels.append(int(label[0]) if label is not None and len(label) else -1)
+        for _ in range(len(inputs) if bar else 0):
+            bar.update()
+    if bar:
+        print()
+    return {k: torch.cat(v) for k, v in outputs.items()}, torch.tensor(labels)

@@ -1,0 +1,130 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""Weighted kNN top-1 of frozen backbone features (cosine, tau=0.07, k=10/20/100/200).
+
+    python tools/benchmarks/knn.py CONFIG --checkpoints random work_dirs/x/epoch_10.pth \
+        --data-root data/cifar10-jpg --out work_dirs/x/knn.json
+
+``random`` is the config's model with its random initialisation (seeded). The images are
+read from ``<data-root>/<train-prefix>/<class>/*`` and ``<data-root>/<test-prefix>/...``
+(ImageFolder); the table is printed and saved as JSON.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+import time
+
+import torch
+from mmengine.config import Config
+from mmengine.dataset import default_collate
+from mmengine.runner import load_checkpoint
+from mmengine.runner.utils import set_random_seed
+from torch.utils.data import DataLoader, Subset
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from common import format_table  # noqa: E402
+
+from mmswav.evaluation import (  # noqa: E402  # noqa: E402
+    build_eval_dataset,
+    extract_features,
+    knn_accuracy,
+    logistic_regression_accuracy,
+)
+from mmswav.registry import MODELS  # noqa: E402
+from mmswav.utils import register_all_modules, replace_sync_bn  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='kNN evaluation of frozen features')
+    parser.add_argument('config', help='pretraining (or any mmswav) config: its model is built')
+    parser.add_argument('--checkpoints', nargs='+', default=['random'],
+                        help="checkpoint files, or 'random' for the random initialisation")
+    parser.add_argument('--data-root', help='ImageFolder root; defaults to the config data_root')
+    parser.add_argument('--train-prefix', default='train')
+    parser.add_argument('--test-prefix', default='test')
+    parser.add_argument('--resize', type=int, default=0,
+                        help='resize the short edge then centre-crop (e.g. 256/224 on '
+                        'ImageNet); 0 keeps the images as they are (CIFAR)')
+    parser.add_argument('--crop', type=int, default=0, help='centre-crop size')
+    parser.add_argument('--ks', type=int, nargs='+', default=[10, 20, 100, 200])
+    parser.add_argument('--temperature', type=float, default=0.07)
+    parser.add_argument('--train-subset', type=int, default=0,
+                        help='use only the first N training images (every k-th), 0 = all')
+    parser.add_argument('--test-subset', type=int, default=0,
+                        help='use only N evenly spaced test images (smoke runs), 0 = all')
+    parser.add_argument('--batch-size', type=int, default=256)
+    parser.add_argument('--num-workers', type=int, default=2)
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--linear', action='store_true',
+                        help='also fit a logistic regression on the same frozen features '
+                        '(the fast "linear" figure)')
+    parser.add_argument('--out', help='JSON file for the results')
+    return parser.parse_args(argv)
+
+
+def evenly_spaced(dataset, n: int):
+    """A class-balanced-ish deterministic subset: every ``len/n``-th sample."""
+    if not n or n >= len(dataset):
+        return dataset
+    step = len(dataset) / n
+    return Subset(dataset, [int(i * step) for i in range(n)])
+
+
+def build_model(cfg: Config, checkpoint: str, seed: int) -> torch.nn.Module:
+    set_random_seed(seed)
+    model = MODELS.build(cfg.model)
+    if checkpoint == 'random':
+        model.init_weights()
+    else:
+        if not osp.isfile(checkpoint):
+            raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')
+        load_checkpoint(model, checkpoint, map_location='cpu', logger='current')
+    return model
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(args.config)
+    replace_sync_bn(cfg._cfg_dict)
+    data_root = args.data_root or cfg.get('data_root', None)
+    if data_root is None:
+        raise ValueError(f'{args.config} has no data_root: pass --data-root')
+    loaders = {}
+    for split, prefix in (('train', args.train_prefix), ('test', args.test_prefix)):
+        dataset = build_eval_dataset(data_root, prefix, args.resize, args.crop)
+        dataset = evenly_spaced(
+            dataset, args.train_subset if split == 'train' else args.test_subset)
+        loaders[split] = DataLoader(dataset, batch_size=args.batch_size, shuffle=False,
+                                    num_workers=args.num_workers, collate_fn=default_collate)
+    rows = []
+    for checkpoint in args.checkpoints:
+        model = build_model(cfg, checkpoint, args.seed)
+        start = time.time()
+        feats = {}
+        for split, loader in loaders.items():
+            print(f'[knn] {checkpoint}: extracting {split} features ({len(loader.dataset)})')
+            out, labels = extract_features(model, loader)
+            feats[split] = (out['feature'], labels)
+        acc = knn_accuracy(*feats['train'], *feats['test'], ks=args.ks,
+                           temperature=args.temperature)
+        if args.linear:
+            print(f'[knn] {checkpoint}: fitting the logistic-regression probe')
+            acc['linear_top1'] = logistic_regression_accuracy(*feats['train'], *feats['test'])
+        rows.append(dict(model=checkpoint, **acc, minutes=(time.time() - start) / 60))
+    result = dict(config=args.config, data_root=data_root, temperature=args.temperature,
+                  num_train=len(loaders['train'].dataset),
+                  num_test=len(loaders['test'].dataset), rows=rows)
+    columns = ['model'] + [f'top1_k{k}' for k in args.ks]
+    print(format_table(rows, columns + (['linear_top1'] if args.linear else [])))
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(result, f, indent=2)
+        print(f'[knn] saved {args.out}')
+    return result
+
+
+if __name__ == '__main__':
+    main()
