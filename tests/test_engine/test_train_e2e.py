@@ -27,7 +27,7 @@ class Recorder(Hook):
 
     def __init__(self):
         self.start_queue = self.start_iteration = None
-        self.losses = []
+        self.losses, self.prototypes = [], []
 
     def before_train(self, runner):
         head = runner.model.head
@@ -36,6 +36,7 @@ class Recorder(Hook):
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         self.losses.append(outputs['loss'].item())
+        self.prototypes.append(runner.model.head.prototypes.weight.detach().clone())
 
 
 def test_train_save_resume_continue(image_folder, tmp_path):
@@ -45,6 +46,11 @@ def test_train_save_resume_continue(image_folder, tmp_path):
     first.register_hook(rec1)
     first.train()
     assert len(rec1.losses) == 8 and all(map(torch.isfinite, map(torch.tensor, rec1.losses)))
+    # SwAVHook: prototypes frozen for iterations 0-5 (the optimizer skipped them; only the
+    # in-place re-normalisation moves them by an ulp), then they learn
+    for i in range(1, 6):
+        torch.testing.assert_close(rec1.prototypes[i], rec1.prototypes[0], atol=1e-6, rtol=0)
+    assert (rec1.prototypes[6] - rec1.prototypes[5]).abs().max() > 1e-5  # LARC: ~1e-4
     ckpt = torch.load(work_dir / 'epoch_2.pth', weights_only=False)
     queue = ckpt['state_dict']['head.queue']
     assert queue.shape == (2, 8, 16) and queue.abs().sum() > 0  # filled during epoch 1
