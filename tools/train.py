@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmswav.engine.hooks import add_reliability_hooks
+from mmswav.engine.hooks.defaults import add_reliability_hooks
 from mmswav.utils import register_all_modules
 from mmswav.utils.config import replace_sync_bn, replace_sync_bn_logged
 
@@ -96,6 +96,9 @@ def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
+    if args.launcher == 'pytorch' and not torch.cuda.is_available():
+        # mmengine's pytorch launcher calls torch.cuda.set_device: start gloo (env://) here
+        torch.distributed.init_process_group(backend='gloo')
     runner = Runner.from_cfg(cfg)
     runner.train()
 

@@ -20,8 +20,9 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
-# DDP that also runs on CPU processes; buffers (the per-rank SwAV queue) are not broadcast
-model_wrapper_cfg = dict(type='AnyDeviceDDP', broadcast_buffers=False)
+# DDP that also runs on CPU processes; buffers (the per-rank SwAV queue) are not broadcast.
+# The full path: mmengine's Runner looks the type up in its root registry before building.
+model_wrapper_cfg = dict(type='mmswav.models.wrappers.AnyDeviceDDP', broadcast_buffers=False)
 
 log_processor = dict(
     window_size=10, custom_cfg=[dict(data_src='', method='mean', window_size='global')])

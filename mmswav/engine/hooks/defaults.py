@@ -4,6 +4,14 @@ from typing import Any, List
 
 from mmengine.logging import print_log
 
+# importing them registers the hooks, whatever the package __init__ lists
+from . import (  # noqa: F401
+    collapse_hook,
+    interrupt_hook,
+    non_finite_loss_hook,
+    skipped_images_hook,  # noqa: F401
+)
+
 RELIABILITY_HOOKS = ('InterruptHook', 'NonFiniteLossHook', 'SwAVCollapseHook',
                      'SkippedImagesHook')
 

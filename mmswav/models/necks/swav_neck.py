@@ -44,6 +44,8 @@ class SwAVNeck(BaseModule):
         if num_layers < 1:
             raise ValueError(f'SwAVNeck: num_layers must be >= 1, got {num_layers}')
         norm_cfg = norm_cfg or dict(type='BN1d')
+        if norm_cfg.get('type') == 'BN':  # e.g. SyncBN replaced by --sync-bn-to-bn: the
+            norm_cfg = dict(norm_cfg, type='BN1d')  # features here are [N, C], never 2-d
         self.with_avg_pool = with_avg_pool
         self.in_channels = in_channels
         self.out_channels = out_channels
