@@ -47,9 +47,10 @@ def read_checkpoint(path: str) -> Tuple[StateDict, dict]:
     except FileNotFoundError:
         raise
     except Exception as error:  # torch raises many types for a corrupt / foreign file
+        reason = (str(error).splitlines() or [''])[0][:200]
         raise ValueError(f'{path}: not a readable torch checkpoint ({type(error).__name__}: '
-                         f'{str(error).splitlines()[0][:200]}); is the file complete and a '
-                         '.pth/.pth.tar written by torch.save?') from error
+                         f'{reason}); is the file complete and a .pth/.pth.tar written by '
+                         'torch.save?') from error
     if not isinstance(ckpt, dict):
         raise ValueError(f'{path}: holds a {type(ckpt).__name__}, not a checkpoint dict')
     meta = ckpt.get('meta') if isinstance(ckpt.get('meta'), dict) else {}
@@ -78,8 +79,8 @@ def detect_layout(state_dict: StateDict, meta: Optional[dict] = None) -> str:
         if 'mmcv_version' in meta or 'mmselfsup_version' in meta:
             return 'openmmlab-0.x'
         return 'openmmlab'
-    if 'module.conv1.weight' in state_dict:
-        return 'swav'
+    if 'module.conv1.weight' in state_dict or all(k.startswith('module.') for k in keys):
+        return 'swav'  # DDP-wrapped (the official SwAV training script)
     if 'conv1.weight' in state_dict:
         if any(k.startswith(('projection_head.', 'prototypes.')) for k in keys):
             return 'swav-hub'
@@ -109,6 +110,16 @@ def extract_backbone(state_dict: StateDict, layout: str) -> Tuple[StateDict, Lis
         else:
             dropped.append(key)
     return kept, dropped
+
+
+def summarise_keys(keys: List[str], depth: int = 3) -> str:
+    """``'a.b.c.*' (n), ...``: keys grouped by their first ``depth`` components."""
+    groups: Dict[str, int] = OrderedDict()
+    for key in keys:
+        parts = key.split('.')
+        name = key if len(parts) <= depth else '.'.join(parts[:depth]) + '.*'
+        groups[name] = groups.get(name, 0) + 1
+    return ', '.join(f'{k} ({n})' if n > 1 else k for k, n in groups.items())
 
 
 def convert_checkpoint(src: str, selfsup: str = 'auto', arch: Optional[str] = 'resnet50',
@@ -142,6 +153,5 @@ def convert_checkpoint(src: str, selfsup: str = 'auto', arch: Optional[str] = 'r
         print(f'{src}: layout {layout}, algorithm {algorithm}')
         print(f'kept {len(backbone)} backbone keys: {list(backbone)[:3]} ... '
               f'{list(backbone)[-1]}')
-        print(f'dropped {len(dropped)} keys: {dropped[:20]}' +
-              (' ...' if len(dropped) > 20 else ''))
+        print(f'dropped {len(dropped)} keys: {summarise_keys(dropped)}')
     return backbone, layout, dropped

@@ -1,0 +1,94 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""Smoke runs of the mmseg benchmark configs on real data, on CPU, from a converted mmswav
+checkpoint: FCN R50-D8 on the labelme VOC segmentation examples and on a Cityscapes-layout copy
+of them. Tiny scales and a few iterations: the loss on a fixed batch falls, test prints mIoU."""
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+from PIL import Image
+
+from .downstream_smoke import make_converted_checkpoint, smoke_run, tiny_cfg
+
+SCALE = (160, 128)  # (w, h)
+
+
+@pytest.fixture(scope='module')
+def converted(tmp_path_factory):
+    return make_converted_checkpoint(tmp_path_factory.mktemp('ckpt'))
+
+
+def _pipelines():
+    train = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='Resize', scale=SCALE, keep_ratio=False),
+        dict(type='PackSegInputs')
+    ]
+    test = [
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=SCALE, keep_ratio=False),
+        dict(type='LoadAnnotations'),
+        dict(type='PackSegInputs')
+    ]
+    return train, test
+
+
+def _edit(dataset: dict, num_classes: int):
+    train_pipe, test_pipe = _pipelines()
+
+    def edit(cfg: Config) -> None:
+        cfg.model.data_preprocessor.size = SCALE[::-1]  # (h, w) padding target
+        cfg.model.decode_head.num_classes = num_classes
+        cfg.model.auxiliary_head.num_classes = num_classes
+        loader = dict(num_workers=0, persistent_workers=False, batch_size=2,
+                      sampler=dict(type='DefaultSampler', shuffle=True))
+        cfg.train_dataloader = dict(loader, dataset=dict(dataset, pipeline=train_pipe))
+        cfg.test_dataloader = dict(loader, batch_size=1,
+                                   sampler=dict(type='DefaultSampler', shuffle=False),
+                                   dataset=dict(dataset, pipeline=test_pipe))
+        cfg.test_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+        cfg.test_cfg = dict(type='TestLoop')
+    return edit
+
+
+def _check(metrics: dict) -> None:
+    assert math.isfinite(metrics['mIoU']) and 0.0 <= metrics['mIoU'] <= 100.0
+
+
+def test_fcn_labelme_voc(labelme_root: Path, converted, tmp_path):
+    ckpt, backbone = converted
+    root = labelme_root / 'semantic_segmentation' / 'data_dataset_voc'
+    ids = sorted(p.stem for p in (root / 'JPEGImages').glob('*.jpg'))
+    (tmp_path / 'ids.txt').write_text('\n'.join(ids) + '\n')
+    dataset = dict(type='PascalVOCDataset', data_root=str(root),
+                   data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'),
+                   ann_file=str(tmp_path / 'ids.txt'))
+    cfg = tiny_cfg('mmsegmentation/voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py', ckpt,
+                   tmp_path / 'work', _edit(dataset, 21), max_iters=3)
+    _check(smoke_run('mmseg', cfg, backbone))
+
+
+def test_fcn_cityscapes_layout(labelme_root: Path, converted, tmp_path):
+    """The labelme photos rewritten as Cityscapes (``leftImg8bit`` PNGs and
+    ``gtFine_labelTrainIds`` maps: VOC classes 0-18 kept, the rest ignored)."""
+    ckpt, backbone = converted
+    src = labelme_root / 'semantic_segmentation' / 'data_dataset_voc'
+    city = tmp_path / 'cityscapes'
+    for split in ('leftImg8bit/train/labelme', 'gtFine/train/labelme'):
+        (city / split).mkdir(parents=True)
+    for jpg in sorted((src / 'JPEGImages').glob('*.jpg')):
+        name = f'labelme_{jpg.stem.replace("_", "")}_000019'
+        Image.open(jpg).convert('RGB').save(city / 'leftImg8bit/train/labelme' /
+                                            f'{name}_leftImg8bit.png')
+        label = np.array(Image.open(src / 'SegmentationClass' / f'{jpg.stem}.png'))
+        label = np.where(label < 19, label, 255).astype(np.uint8)
+        Image.fromarray(label).save(city / 'gtFine/train/labelme' /
+                                    f'{name}_gtFine_labelTrainIds.png')
+    dataset = dict(type='CityscapesDataset', data_root=str(city),
+                   data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'))
+    cfg = tiny_cfg('mmsegmentation/cityscapes/fcn_r50-d8_4xb2-40k_cityscapes-512x1024.py',
+                   ckpt, tmp_path / 'work', _edit(dataset, 19), max_iters=3)
+    _check(smoke_run('mmseg', cfg, backbone))
