@@ -1,0 +1,108 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""Benchmark 1: one SwAV training step, mmswav vs mmpretrain 1.2.0's own SwAV, on CPU.
+
+Both models: ResNet-18, SwAV neck 512-512-128 with BN, the same prototypes, crops 2 x 32 +
+4 x 16, the same weights (copied across) and inputs; one step = forward, loss, backward, SGD.
+Run: ``python benchmarks/bench_train_step.py --threads 1 2``.
+"""
+import argparse  # noqa: I001 (common is the local benchmarks/common.py)
+import copy
+
+import torch
+from common import alternate, machine, peak_rss_mib, report
+
+
+def build_models(num_prototypes: int, channels_last: bool = False):
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+    from mmpretrain.utils import register_all_modules as pretrain_register
+
+    from mmswav.registry import MODELS
+    from mmswav.utils import register_all_modules
+    pretrain_register(init_default_scope=False)
+    register_all_modules(init_default_scope=False)
+    backbone = dict(type='ResNet', depth=18, num_stages=4, out_indices=(3, ),
+                    norm_cfg=dict(type='BN'))
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmswav'):
+        ours = MODELS.build(dict(
+            type='SwAV', backbone=backbone,
+            neck=dict(type='SwAVNeck', in_channels=512, hid_channels=512, out_channels=128),
+            head=dict(type='SwAVHead', feat_dim=128, num_prototypes=num_prototypes,
+                      loss=dict(type='SwAVLoss', num_crops=[2, 4]))))
+    assert type(ours).__module__.startswith('mmswav'), type(ours)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        theirs = PRETRAIN_MODELS.build(dict(
+            type='SwAV', backbone=copy.deepcopy(backbone),
+            neck=dict(type='SwAVNeck', in_channels=512, hid_channels=512, out_channels=128,
+                      norm_cfg=dict(type='BN1d')),
+            head=dict(type='SwAVHead', loss=dict(
+                type='SwAVLoss', feat_dim=128, num_crops=[2, 4],
+                num_prototypes=num_prototypes))))
+    assert type(theirs).__module__.startswith('mmpretrain'), type(theirs)
+    # same weights: ours -> theirs (their prototypes live at head.loss_module.prototypes)
+    state = ours.state_dict()
+    mapped = {k.replace('head.prototypes', 'head.loss_module.prototypes'): v
+              for k, v in state.items() if k not in ('head.queue', 'head.epoch',
+                                                     'head.iteration')}
+    missing, unexpected = theirs.load_state_dict(mapped, strict=False)
+    missing = [k for k in missing if not k.startswith('neck.norm.')]  # alias of neck.1
+    assert not missing and not unexpected, (missing, unexpected)
+    if channels_last:
+        ours.to(memory_format=torch.channels_last)
+    return ours.train(), theirs.train()
+
+
+def make_inputs(batch: int, seed: int = 0, channels_last: bool = False):
+    gen = torch.Generator().manual_seed(seed)
+    crops = [torch.randn(batch, 3, 32, 32, generator=gen) for _ in range(2)]
+    crops += [torch.randn(batch, 3, 16, 16, generator=gen) for _ in range(4)]
+    if channels_last:
+        crops = [c.contiguous(memory_format=torch.channels_last) for c in crops]
+    return crops
+
+
+def make_step(model, inputs, lr: float = 0.0):
+    optim = torch.optim.SGD(model.parameters(), lr=lr)
+
+    def step() -> float:
+        optim.zero_grad(set_to_none=True)
+        loss = model.loss(inputs, None)['loss']
+        loss.backward()
+        optim.step()
+        return inputs[0].shape[0]
+    return step
+
+
+def check_same_loss(ours, theirs, inputs) -> None:
+    with torch.no_grad():
+        a = ours.loss(inputs, None)['loss'].item()
+        b = theirs.loss(inputs, None)['loss'].item()
+    print(f'  loss mmswav {a:.7f}  mmpretrain {b:.7f}  |diff| {abs(a - b):.2e} '
+          f'(rel {abs(a - b) / abs(b):.1e})')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--threads', type=int, nargs='+', default=[1, 2])
+    parser.add_argument('--batch', type=int, default=128)
+    parser.add_argument('--num-prototypes', type=int, default=3000)
+    parser.add_argument('--repeats', type=int, default=6)
+    parser.add_argument('--no-memory', action='store_true')
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    ours, theirs = build_models(args.num_prototypes)
+    inputs = make_inputs(args.batch)
+    check_same_loss(ours, theirs, inputs)
+    # lr=0 keeps the weights fixed, so both sides do the same work on every repeat
+    runs = {'mmswav': make_step(ours, inputs), 'mmpretrain': make_step(theirs, inputs)}
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        print(f'threads={threads} batch={args.batch} K={args.num_prototypes} | {machine()}')
+        report(alternate(runs, args.repeats), 'mmswav', 'mmpretrain', 'img/s')
+        if not args.no_memory:
+            for name, fn in runs.items():
+                print(f'  peak RSS increase of one step, {name}: {peak_rss_mib(fn):.0f} MiB')
+
+
+if __name__ == '__main__':
+    main()
