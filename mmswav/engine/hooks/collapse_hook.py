@@ -25,8 +25,8 @@ class SwAVCollapseHook(Hook):
     Two signals, each averaged over the last ``window`` iterations, checked only after the
     prototypes unfreeze plus ``window`` iterations (a fresh run starts near ``ln K``):
 
-    * the loss stays near ``ln K`` (at least ``loss_ratio * ln K``, ``K`` the prototypes of
-      the first head): the predictions are nearly uniform, nothing is learned;
+    * the loss stays near ``ln K`` (within ``loss_tolerance * ln K``, ``K`` the prototypes of
+      the first head): the predictions are uniform, nothing is learned;
     * the prototypes used per batch (distinct ``argmax`` prototypes of the assignment crops'
       scores, set by :meth:`SwAVHead.loss` on this rank) fall to ``min_prototypes`` or fewer
       (lower it for batches of a few samples): all samples map to a handful of clusters.
@@ -35,17 +35,18 @@ class SwAVCollapseHook(Hook):
 
     Args:
         window (int): Iterations averaged. Defaults to 50.
-        loss_ratio (float): Loss / ln K above which the loss counts as stuck. Defaults to 0.98.
+        loss_tolerance (float): Largest ``|loss / ln K - 1|`` that counts as stuck at
+            ``ln K``. Defaults to 0.02.
         min_prototypes (int): Prototypes used per batch at or below which the assignment
             counts as collapsed. Defaults to 3.
     """
 
     priority = 'NORMAL'
 
-    def __init__(self, window: int = 50, loss_ratio: float = 0.98,
+    def __init__(self, window: int = 50, loss_tolerance: float = 0.02,
                  min_prototypes: int = 3) -> None:
         self.window = window
-        self.loss_ratio = loss_ratio
+        self.loss_tolerance = loss_tolerance
         self.min_prototypes = min_prototypes
         self._heads: List[SwAVHead] = []
         self._losses: deque = deque(maxlen=window)
@@ -81,12 +82,14 @@ class SwAVCollapseHook(Hook):
                 or len(self._losses) < self.window
                 or runner.iter - self._last_warning < self.window):
             return
+        signals = []
         mean_ratio = sum(self._losses) / len(self._losses)
-        if mean_ratio >= self.loss_ratio:
-            k = round(math.exp(log_k))
-            self._warn(runner, f'the loss stayed at {mean_ratio:.3f} x ln K (K={k}) over '
-                       f'the last {self.window} iterations')
-        elif len(self._used) == self.window and \
-                max(self._used) <= self.min_prototypes:
-            self._warn(runner, f'only {max(self._used)} prototype(s) were used per batch over '
-                       f'the last {self.window} iterations')
+        if abs(mean_ratio - 1) <= self.loss_tolerance:
+            signals.append(f'the loss stayed at {mean_ratio:.3f} x ln K '
+                           f'(K={round(math.exp(log_k))}) over the last {self.window} '
+                           'iterations: the predictions are uniform')
+        if len(self._used) == self.window and max(self._used) <= self.min_prototypes:
+            signals.append(f'at most {max(self._used)} prototype(s) were used per batch over '
+                           f'the last {self.window} iterations')
+        if signals:
+            self._warn(runner, '; '.join(signals))

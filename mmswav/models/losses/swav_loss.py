@@ -110,7 +110,8 @@ class SwAVLoss(BaseModule):
         log_probs = F.log_softmax(scores.float() / self.temperature, dim=2)  # [V, B, K]
         # cross_entropy[a, v] = -1/B sum_b sum_k q_{a,b,k} log p_{v,b,k}; the sum over k is
         # done per sample (as the official code) to keep float32 sums short and accurate
-        cross_entropy = torch.einsum('abk,vbk->avb', codes, log_probs).mean(dim=2).neg_()
+        with torch.autocast(device_type=scores.device.type, enabled=False):  # fp32 as official
+            cross_entropy = torch.einsum('abk,vbk->avb', codes, log_probs).mean(dim=2).neg_()
         keep = torch.ones_like(cross_entropy, dtype=torch.bool)
         keep[torch.arange(len(self.crops_for_assign)), self.crops_for_assign] = False
         return (cross_entropy * keep).sum() / ((self.total_crops - 1) *
