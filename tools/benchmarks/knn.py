@@ -18,6 +18,7 @@ import time
 import torch
 from mmengine.config import Config
 from mmengine.dataset import default_collate
+from mmengine.logging import MMLogger
 from mmengine.runner import load_checkpoint
 from mmengine.runner.utils import set_random_seed
 from torch.utils.data import DataLoader, Subset
@@ -75,7 +76,13 @@ def build_model(cfg: Config, checkpoint: str, seed: int) -> torch.nn.Module:
     set_random_seed(seed)
     model = MODELS.build(cfg.model)
     if checkpoint == 'random':
-        model.init_weights()
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel('WARNING')  # init_weights logs every parameter
+        try:
+            model.init_weights()
+        finally:
+            logger.setLevel(level)
     else:
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')

@@ -1,0 +1,71 @@
+# CPU-sized linear evaluation of the CIFAR-10 quick start's ResNet-18 (ImageNet stem): frozen
+# backbone in eval mode, GAP, one linear layer; SGD lr 0.3 cosine over 20 epochs on the 32 px
+# images with flips and light crops. About 2-3 min an epoch on 2 CPU cores.
+#   python tools/train.py configs/benchmarks/classification/cifar10/resnet18_linear-1xb256-coslr-20e_cifar10.py \
+#     --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/quickstart/epoch_2.pth
+# The fast alternative on extracted features: tools/benchmarks/knn.py --linear.
+_base_ = ['../../../_base_/default_runtime.py']
+
+model = dict(
+    type='ImageClassifier',
+    data_preprocessor=dict(
+        type='ClsDataPreprocessor',
+        num_classes=10,
+        mean=[125.307, 122.961, 113.8575],
+        std=[51.5865, 50.847, 51.255],
+        to_rgb=True),
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        num_stages=4,
+        out_indices=(3, ),
+        frozen_stages=4,
+        norm_eval=True,
+        norm_cfg=dict(type='BN'),
+        init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=10,
+        in_channels=512,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        init_cfg=dict(type='Normal', std=0.01, layer='Linear')))
+
+data_root = 'data/cifar10-jpg/'
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomCrop', crop_size=32, padding=4),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackInputs'),
+]
+test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+train_dataloader = dict(
+    batch_size=256,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='CustomDataset', data_root=data_root, data_prefix='train',
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=256,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='CustomDataset', data_root=data_root, data_prefix='test',
+                 pipeline=test_pipeline))
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.3, momentum=0.9, weight_decay=1e-6))
+param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=20, eta_min=0., by_epoch=True, begin=0, end=20)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=5)
+val_cfg = dict()
+test_cfg = dict()
+default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=5, max_keep_ckpts=1))
