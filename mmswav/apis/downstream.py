@@ -67,7 +67,7 @@ def prepare_cfg(config: str, checkpoint: Optional[str] = None, work_dir: Optiona
         if set_pretrained(cfg.model, checkpoint) == 0:
             raise ValueError(f'{config}: no Pretrained init_cfg to set the checkpoint in')
     if sync_bn_to_bn:
-        replace_sync_bn_logged(cfg)
+        replace_sync_bn_logged(cfg._cfg_dict)  # a Config is not a dict; its content is
     cfg.work_dir = work_dir or osp.join('work_dirs', 'benchmarks',
                                         osp.splitext(osp.basename(config))[0])
     return cfg
