@@ -17,6 +17,7 @@ from mmengine.runner import Runner
 
 from mmswav.engine.hooks.defaults import add_reliability_hooks
 from mmswav.engine.hooks.interrupt_hook import TrainingInterrupted
+from tests.conftest import make_image_folder
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'tests/data/swav_tiny_cpu.py'
@@ -80,22 +81,33 @@ def run(cfg, recorder):
     return state
 
 
-def test_sigterm_then_resume_matches_uninterrupted(image_folder, tmp_path):
+@pytest.fixture(scope='module')
+def uninterrupted(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('full')
+    images = make_image_folder(tmp / 'images')
     full = Recorder()
-    full_state = run(resume_cfg(image_folder, tmp_path / 'full', 'resume_full'), full)
+    state = run(resume_cfg(images, tmp / 'work', 'resume_full'), full)
     assert len(full.rows) == 12
+    return images, full, state
 
-    stopped = Recorder(stop_after=STOP_AFTER)
+
+@pytest.mark.parametrize('stop_after', [STOP_AFTER, 4], ids=['mid_epoch', 'epoch_end'])
+def test_sigterm_then_resume_matches_uninterrupted(uninterrupted, tmp_path, stop_after):
+    image_folder, full, full_state = uninterrupted
+    stopped = Recorder(stop_after=stop_after)
     cfg = resume_cfg(image_folder, tmp_path / 'cut', 'resume_cut')
     with pytest.raises(TrainingInterrupted) as stop:
         run(cfg, stopped)
     assert stop.value.code == 128 + signal.SIGTERM
-    ckpt_path = tmp_path / 'cut' / f'iter_{STOP_AFTER}.pth'
+    # mid-epoch: an iteration checkpoint; at an epoch's end: after the epoch-end hooks
+    name = f'iter_{stop_after}.pth' if stop_after % 4 else f'epoch_{stop_after // 4}.pth'
+    ckpt_path = tmp_path / 'cut' / name
     assert (tmp_path / 'cut' / 'last_checkpoint').read_text() == str(ckpt_path)
     ckpt = torch.load(ckpt_path, weights_only=False)
-    assert ckpt['meta']['iter'] == STOP_AFTER and ckpt['meta']['epoch'] == 1
+    assert ckpt['meta']['iter'] == stop_after and ckpt['meta']['epoch'] == stop_after // 4
     saved_queue = ckpt['state_dict']['head.queue']
-    assert saved_queue.abs().sum() > 0  # the queue is full across the stop
+    if stop_after > 5:  # the queue fills at iterations 4-5: full across the stop
+        assert saved_queue.abs().sum() > 0
 
     resumed = Recorder()
     cfg = resume_cfg(image_folder, tmp_path / 'cut', 'resume_resumed')
@@ -124,6 +136,8 @@ def test_cli_sigterm_saves_and_resume_finishes(image_folder, tmp_path):
             'train_dataloader.batch_size=2', 'train_cfg.max_epochs=1',
             'default_hooks.checkpoint.interval=100']
     cmd = [sys.executable, 'tools/train.py', str(CONFIG), '--work-dir', str(work_dir)]
+    opts += ['model.backbone.stem_channels=16', 'model.backbone.base_channels=16',
+             'model.neck.in_channels=128']
     proc = subprocess.Popen(cmd + opts, cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     seen = ''
