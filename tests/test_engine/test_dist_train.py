@@ -61,7 +61,8 @@ def free_port() -> int:
 
 
 def write_config(tmp_path: Path, data_root: Path, batch_size: int) -> str:
-    """The tiny config with a GroupNorm narrow backbone, no neck norm, no queue."""
+    """The tiny config with a GroupNorm narrow backbone and no neck norm; 2 epochs of 2
+    iterations, a global queue of 16 (2 global batches) filled in epoch 1, used in epoch 2."""
     path = tmp_path / f'dist_b{batch_size}.py'
     path.write_text(textwrap.dedent(f'''
         _base_ = ['{CONFIG}']
@@ -69,11 +70,11 @@ def write_config(tmp_path: Path, data_root: Path, batch_size: int) -> str:
             backbone=dict(stem_channels=16, base_channels=16,
                           norm_cfg=dict(type='GN', num_groups=4, requires_grad=True)),
             neck=dict(in_channels=128, with_bn=False),
-            head=dict(queue_length=0))
+            head=dict(queue_length=16, epoch_queue_starts=0))
         train_dataloader = dict(batch_size={batch_size},
                                 dataset=dict(data_root='{data_root}'))
-        train_cfg = dict(max_epochs=1)
-        default_hooks = dict(checkpoint=dict(interval=100))
+        train_cfg = dict(max_epochs=2)
+        default_hooks = dict(checkpoint=dict(interval=1))
         custom_imports = dict(imports=['mmswav.datasets', 'mmswav.engine', 'mmswav.models',
                                        'recorder'], allow_failed_imports=False)
         custom_hooks = [dict(type='SwAVHook'), dict(type='RankRecorder')]
@@ -92,18 +93,18 @@ def train(cmd: list, tmp_path: Path) -> str:
     return log
 
 
-def test_two_cpu_processes_match_one(image_folder, tmp_path):
-    one, two = tmp_path / 'one', tmp_path / 'two'
+def test_two_cpu_processes_match_one_and_resume_exactly(image_folder, tmp_path):
+    one, two, resumed = tmp_path / 'one', tmp_path / 'two', tmp_path / 'resumed'
     train([sys.executable, 'tools/train.py', write_config(tmp_path, image_folder, 8),
            '--work-dir', str(one)], tmp_path)
-    log = train(['bash', 'tools/dist_train.sh', write_config(tmp_path, image_folder, 4), '2',
-                 '--work-dir', str(two)], tmp_path)
+    dist = ['bash', 'tools/dist_train.sh', write_config(tmp_path, image_folder, 4), '2']
+    log = train(dist + ['--work-dir', str(two)], tmp_path)
     assert 'backend nccl -> gloo' in log  # CPU: gloo, said in the log
 
     single = json.loads((one / 'rank0.json').read_text())
     ranks = [json.loads((two / f'rank{r}.json').read_text()) for r in range(2)]
-    assert len(single) == len(ranks[0]) == len(ranks[1]) == 2  # 16 images, global batch 8
-    for it in range(2):  # the two halves are the 1-process batch
+    assert len(single) == len(ranks[0]) == len(ranks[1]) == 4  # 16 images, global batch 8
+    for it in range(4):  # the two halves are the 1-process batch
         halves = ranks[0][it]['samples'] + ranks[1][it]['samples']
         assert sorted(halves) == sorted(single[it]['samples'])
     mean_loss = (ranks[0][0]['loss'] + ranks[1][0]['loss']) / 2
@@ -111,10 +112,27 @@ def test_two_cpu_processes_match_one(image_folder, tmp_path):
 
     weights = [torch.load(two / f'rank{r}.pth', weights_only=True) for r in range(2)]
     for key, value in weights[0].items():  # DDP: every rank holds the same model
-        assert torch.equal(value, weights[1][key]), key
+        if key != 'head.queue':  # each rank queues its own half of the batches
+            assert torch.equal(value, weights[1][key]), key
+    assert not torch.equal(weights[0]['head.queue'], weights[1]['head.queue'])
     reference = torch.load(one / 'rank0.pth', weights_only=True)
     for key, value in reference.items():  # and the same as 1 process, up to float sums
-        torch.testing.assert_close(weights[0][key], value, rtol=1e-3, atol=1e-4, msg=key)
+        if key != 'head.queue':
+            torch.testing.assert_close(weights[0][key], value, rtol=1e-3, atol=1e-4, msg=key)
+
+    # resume both ranks from epoch 1: each must get its own queue back (RankQueuesHook)
+    ckpt = torch.load(two / 'epoch_1.pth', weights_only=False)
+    assert ckpt['swav_rank_queues']['head.queue'].shape == (2, 2, 8, 16)
+    train(dist + ['--work-dir', str(resumed), '--resume', str(two / 'epoch_1.pth')],
+          tmp_path)
+    for r in range(2):
+        rows = json.loads((resumed / f'rank{r}.json').read_text())
+        assert [row['samples'] for row in rows] == [row['samples'] for row in ranks[r][2:]]
+        for got, want in zip(rows, ranks[r][2:]):
+            assert got['loss'] == pytest.approx(want['loss'], abs=1e-6)
+        final = torch.load(resumed / f'rank{r}.pth', weights_only=True)
+        for key, value in weights[r].items():
+            torch.testing.assert_close(final[key], value, rtol=0, atol=1e-6, msg=key)
 
 
 def _train_tool():

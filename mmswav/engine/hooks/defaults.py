@@ -9,18 +9,20 @@ from . import (  # noqa: F401
     collapse_hook,
     interrupt_hook,
     non_finite_loss_hook,
+    rank_queues_hook,
     skipped_images_hook,  # noqa: F401
 )
 
 RELIABILITY_HOOKS = ('InterruptHook', 'NonFiniteLossHook', 'SwAVCollapseHook',
-                     'SkippedImagesHook')
+                     'SkippedImagesHook', 'RankQueuesHook')
 
 
 def add_reliability_hooks(cfg: Any) -> List[str]:
     """Append the :data:`RELIABILITY_HOOKS` the config's ``custom_hooks`` lacks, in place.
 
     A hook already listed (with its own arguments) is kept as it is. ``SwAVCollapseHook``
-    is only added to models with a ``SwAVHead`` (``model.head.type``).
+    and ``RankQueuesHook`` are only added to models with a ``SwAVHead``
+    (``model.head.type``).
 
     Returns:
         List[str]: The hook types added.
@@ -30,7 +32,8 @@ def add_reliability_hooks(cfg: Any) -> List[str]:
     head = (cfg.get('model', None) or {}).get('head', None) or {}
     added = []
     for name in RELIABILITY_HOOKS:
-        if name in present or (name == 'SwAVCollapseHook' and head.get('type') != 'SwAVHead'):
+        if name in present or (name in ('SwAVCollapseHook', 'RankQueuesHook')
+                                 and head.get('type') != 'SwAVHead'):
             continue
         hooks.append(dict(type=name))
         added.append(name)
