@@ -4,11 +4,12 @@ from .defaults import RELIABILITY_HOOKS, add_reliability_hooks
 from .interrupt_hook import InterruptHook, TrainingInterrupted
 from .knn_hook import KNNHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
+from .rank_queues_hook import RankQueuesHook
 from .skipped_images_hook import SkippedImagesHook
 from .swav_hook import SwAVHook
 
 __all__ = [
     'KNNHook', 'SwAVHook', 'SwAVCollapseHook', 'InterruptHook', 'TrainingInterrupted',
-    'NonFiniteLossHook', 'NonFiniteLossError', 'SkippedImagesHook', 'RELIABILITY_HOOKS',
-    'add_reliability_hooks'
+    'NonFiniteLossHook', 'NonFiniteLossError', 'SkippedImagesHook', 'RankQueuesHook',
+    'RELIABILITY_HOOKS', 'add_reliability_hooks'
 ]
