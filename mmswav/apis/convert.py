@@ -18,6 +18,7 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
 import torch
+from mmengine.runner import CheckpointLoader
 
 from mmswav.utils.checkpoint import load_local_checkpoint
 
@@ -36,14 +37,18 @@ _HEAD_KEYS = ('projection_head.', 'prototypes.', 'fc.')
 
 
 def read_checkpoint(path: str) -> Tuple[StateDict, dict]:
-    """Load ``path`` and return ``(state_dict, meta)``; refuse what is not a checkpoint.
+    """Load ``path`` (local or http(s) URL) and return ``(state_dict, meta)``; refuse what
+    is not a checkpoint.
 
     Raises:
         FileNotFoundError: The file does not exist.
         ValueError: The file is corrupt, not a torch checkpoint, or holds no tensors.
     """
     try:
-        ckpt = load_local_checkpoint(path, map_location='cpu')
+        if path.startswith(('http://', 'https://')):  # torch hub cache, weights-only
+            ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+        else:
+            ckpt = load_local_checkpoint(path, map_location='cpu')
     except FileNotFoundError:
         raise
     except Exception as error:  # torch raises many types for a corrupt / foreign file

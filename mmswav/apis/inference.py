@@ -9,10 +9,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.runner import load_checkpoint, load_state_dict
+from mmengine.logging import print_log
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_state_dict
 from torch import Tensor
 
-from .convert import convert_checkpoint
+from .convert import detect_layout, extract_backbone, read_checkpoint
 
 ImageType = Union[str, np.ndarray]
 
@@ -21,10 +23,10 @@ def get_model(config: Union[str, Config], checkpoint: Optional[str] = None,
               device: Union[str, torch.device] = 'cpu') -> nn.Module:
     """Build the model of ``config`` and load ``checkpoint`` (path or URL), in eval mode.
 
-    A full mmswav / mmengine checkpoint (``backbone.*``, ``neck.*``, ``head.*``) is loaded
-    into the whole model. Any other layout that :func:`~mmswav.apis.convert.convert_checkpoint`
-    reads (facebookresearch/swav, MoCo, a converted backbone) is loaded into the backbone,
-    strictly.
+    An mmswav checkpoint is loaded into the whole model; any other layout that
+    :func:`~mmswav.apis.convert.detect_layout` knows (mmpretrain / mmselfsup, the official
+    SwAV files, MoCo, a converted backbone) into the backbone only. Both strictly: a missing or
+    unexpected key raises instead of leaving random weights.
 
     Args:
         config (str | Config): Config file or object.
@@ -35,16 +37,18 @@ def get_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     from mmswav.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(config) if isinstance(config, str) else config
-    model = MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmswav'):  # even after mmdet / mmseg set theirs
+        model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        if checkpoint.startswith(('http://', 'https://')):
-            load_checkpoint(model, checkpoint, map_location='cpu')
+        state, meta = read_checkpoint(checkpoint)
+        layout = detect_layout(state, meta)
+        if layout == 'mmswav':
+            load_state_dict(model, state, strict=True)
         else:
-            backbone, layout, _ = convert_checkpoint(checkpoint, arch=None, verbose=False)
-            if layout in ('mmswav', 'openmmlab-1.x', 'openmmlab-0.x', 'openmmlab'):
-                load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-            else:
-                load_state_dict(model.backbone, backbone, strict=True)
+            backbone, _ = extract_backbone(state, layout)
+            load_state_dict(model.backbone, backbone, strict=True)
+        print_log(f'get_model: loaded {checkpoint} ({layout} layout) into the '
+                  f'{"whole model" if layout == "mmswav" else "backbone"}', logger='current')
     model.cfg = cfg
     return model.to(device).eval()
 

@@ -11,6 +11,7 @@ import pytest
 import torch
 import torchvision
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmengine.runner import save_checkpoint
 from PIL import Image
 
@@ -36,7 +37,8 @@ def trained(tmp_path_factory):
     register_all_modules(init_default_scope=False)
     torch.manual_seed(0)
     cfg = _small_cfg()
-    model = MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmswav'):
+        model = MODELS.build(cfg.model)
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.normal_(0, 0.1)
@@ -86,6 +88,14 @@ def test_get_model_official_swav_layout(trained, tmp_path):
     official['module.prototypes.weight'] = torch.randn(50, 32)
     torch.save(official, tmp_path / 'swav_800ep_pretrain.pth.tar')
     model = get_model(str(cfg_path), str(tmp_path / 'swav_800ep_pretrain.pth.tar'))
+    _assert_same(model.backbone, {k[9:]: v for k, v in state.items()
+                                  if k.startswith('backbone.')})
+    # an mmpretrain 1.x SwAV checkpoint (other head keys) fills the backbone too
+    mmpretrain = {k: v for k, v in state.items() if k.startswith(('backbone.', 'neck.'))}
+    mmpretrain['head.loss_module.prototypes.weight'] = torch.randn(50, 32)
+    torch.save(dict(meta=dict(mmengine_version='0.10.7'), state_dict=mmpretrain),
+               tmp_path / 'mmpretrain.pth')
+    model = get_model(str(cfg_path), str(tmp_path / 'mmpretrain.pth'))
     _assert_same(model.backbone, {k[9:]: v for k, v in state.items()
                                   if k.startswith('backbone.')})
     broken = dict(official)

@@ -7,14 +7,24 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable, Dict, Optional, Tuple
 
+import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmengine.runner import Runner, save_checkpoint
 
 from mmswav.apis.downstream import prepare_cfg, register_codebase
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / 'configs' / 'benchmarks'
+
+
+@pytest.fixture(autouse=False)
+def restore_default_scope():
+    """Leave mmswav's default scope current after a test that registers mmdet's / mmseg's
+    (their ``register_all_modules`` makes their scope current)."""
+    with DefaultScope.overwrite_default_scope('mmswav'):
+        yield
 
 
 def load_tool(path: str) -> ModuleType:
@@ -34,7 +44,8 @@ def make_converted_checkpoint(root: Path) -> Tuple[Path, Dict[str, torch.Tensor]
     convert_main = load_tool('model_converters/selfsup2mmdet.py').main
     torch.manual_seed(0)
     cfg = Config.fromfile(str(REPO / 'configs/_base_/models/swav_resnet50.py'))
-    model = MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmswav'):
+        model = MODELS.build(cfg.model)
     src, dst = root / 'swav_mmswav.pth', root / 'swav_r50_converted.pth'
     save_checkpoint(dict(meta=dict(mmengine_version='0.10.7', epoch=1, iter=10),
                          state_dict=model.state_dict()), str(src))

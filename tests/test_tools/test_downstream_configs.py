@@ -9,7 +9,7 @@ import torch
 
 from mmswav.apis.downstream import prepare_cfg, register_codebase, set_pretrained
 
-from .downstream_smoke import BENCH
+from .downstream_smoke import BENCH, restore_default_scope
 
 CONFIGS = {
     'mmdetection/voc0712/faster-rcnn_r50-c4_ms-24k_voc0712.py': ('mmdet', 2),
@@ -23,6 +23,8 @@ CONFIGS = {
 def test_every_config_is_listed():
     found = {str(p.relative_to(BENCH)) for p in BENCH.glob('mm*/**/*.py')}
     assert found == set(CONFIGS)
+
+pytestmark = pytest.mark.usefixtures(restore_default_scope.__name__)
 
 
 @pytest.fixture(scope='module')

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from .downstream_smoke import make_converted_checkpoint, smoke_run, tiny_cfg
+from .downstream_smoke import make_converted_checkpoint, restore_default_scope, smoke_run, tiny_cfg
+
+pytestmark = pytest.mark.usefixtures(restore_default_scope.__name__)
 
 
 @pytest.fixture(scope='module')

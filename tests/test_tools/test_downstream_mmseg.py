@@ -10,9 +10,11 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from .downstream_smoke import make_converted_checkpoint, smoke_run, tiny_cfg
+from .downstream_smoke import make_converted_checkpoint, restore_default_scope, smoke_run, tiny_cfg
 
 SCALE = (160, 128)  # (w, h)
+
+pytestmark = pytest.mark.usefixtures(restore_default_scope.__name__)
 
 
 @pytest.fixture(scope='module')

@@ -8,6 +8,7 @@ import pytest
 import torch
 import torchvision
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint, save_checkpoint
 
 from .downstream_smoke import REPO, load_tool
@@ -105,8 +106,9 @@ def test_mmswav_checkpoint_round_trip(targets, tmp_path, capsys):
     from mmswav.registry import MODELS
     from mmswav.utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    model = MODELS.build(Config.fromfile(
-        str(REPO / 'configs/_base_/models/swav_resnet50.py')).model)
+    with DefaultScope.overwrite_default_scope('mmswav'):
+        model = MODELS.build(Config.fromfile(
+            str(REPO / 'configs/_base_/models/swav_resnet50.py')).model)
     r50 = {k[9:]: v for k, v in model.state_dict().items() if k.startswith('backbone.')}
     src, dst = tmp_path / 'epoch_1.pth', tmp_path / 'dst.pth'
     save_checkpoint(dict(meta=dict(mmengine_version='0.10.7'), state_dict=model.state_dict()),
