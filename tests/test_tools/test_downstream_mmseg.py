@@ -3,6 +3,8 @@
 checkpoint: FCN R50-D8 on the labelme VOC segmentation examples and on a Cityscapes-layout copy
 of them. Tiny scales and a few iterations: the loss on a fixed batch falls, test prints mIoU."""
 import math
+import runpy
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,13 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from .downstream_smoke import make_converted_checkpoint, restore_default_scope, smoke_run, tiny_cfg
+from .downstream_smoke import (
+    REPO,
+    make_converted_checkpoint,
+    restore_default_scope,
+    smoke_run,
+    tiny_cfg,
+)
 
 SCALE = (160, 128)  # (w, h)
 
@@ -94,3 +102,24 @@ def test_fcn_cityscapes_layout(labelme_root: Path, converted, tmp_path):
     cfg = tiny_cfg('mmsegmentation/cityscapes/fcn_r50-d8_4xb2-40k_cityscapes-512x1024.py',
                    ckpt, tmp_path / 'work', _edit(dataset, 19), max_iters=3)
     _check(smoke_run('mmseg', cfg, backbone))
+
+
+def test_launcher_test_only(labelme_root: Path, converted, tmp_path, monkeypatch, capsys):
+    """``tools/benchmarks/mmsegmentation/train.py`` as a user runs it (``--test-only``, the CPU
+    switch and ``--cfg-options`` pointing the VOC config at the labelme examples)."""
+    ckpt, _ = converted
+    root = labelme_root / 'semantic_segmentation' / 'data_dataset_voc'
+    ids = tmp_path / 'ids.txt'
+    ids.write_text('\n'.join(sorted(p.stem for p in (root / 'JPEGImages').glob('*.jpg'))))
+    config = 'configs/benchmarks/mmsegmentation/voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py'
+    argv = [str(REPO / config), str(ckpt), '--test-only', '--sync-bn-to-bn',
+            '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+            f'test_dataloader.dataset.data_root={root}', f'test_dataloader.dataset.ann_file={ids}',
+            'test_dataloader.dataset.pipeline.1.scale=(160,128)',
+            'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False']
+    monkeypatch.setattr(sys, 'argv', ['train.py'] + argv)
+    runpy.run_path(str(REPO / 'tools/benchmarks/mmsegmentation/train.py'), run_name='__main__')
+    out = capsys.readouterr().out
+    assert 'test metrics:' in out and 'mIoU' in out
+    dumped = (tmp_path / 'work' / Path(config).name).read_text()  # the config the Runner used
+    assert 'SyncBN' not in dumped and str(ckpt) in dumped
