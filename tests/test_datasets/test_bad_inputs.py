@@ -58,6 +58,14 @@ def test_unreadable_file_skipped_counted_or_raised(tmp_path, make):
         load(path, skip_unreadable=False)
 
 
+def test_loader_can_be_deep_copied(tmp_path):
+    import copy
+    loader = RobustLoadImageFromFile(skip_unreadable=False, max_pixels=10)
+    twin = copy.deepcopy(loader)
+    assert (twin.skip_unreadable, twin.max_pixels) == (False, 10)
+    assert twin._skipped is not loader._skipped
+
+
 def test_truncated_noise_jpeg_is_not_silently_grey(tmp_path):
     """A JPEG cut after most of its scan data decodes with a grey bottom in lenient
     decoders; ours refuses it instead of training on it."""

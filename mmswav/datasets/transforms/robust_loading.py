@@ -98,6 +98,11 @@ class RobustLoadImageFromFile(BaseTransform):
         self._epoch = multiprocessing.Value('q', -1)  # -1: not set, no reseeding
         self._listed = 0
 
+    def __deepcopy__(self, memo: dict) -> 'RobustLoadImageFromFile':
+        # shared-memory values cannot be deep-copied: a copy gets its own counters
+        return type(self)(self.skip_unreadable, self.max_pixels, self.seed_per_sample,
+                          self.channel_order, self.to_float32, self.backend_args)
+
     @property
     def num_skipped(self) -> int:
         """Unreadable images skipped so far, over all processes."""
