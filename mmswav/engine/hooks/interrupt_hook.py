@@ -1,8 +1,10 @@
 # Copyright (c) mmswav contributors. All rights reserved.
+import os
 import os.path as osp
 import signal
 import threading
-from typing import Dict, Iterator, Optional
+import time
+from typing import Dict, Iterator, Optional, Sequence
 
 import torch
 from mmengine.dist import all_reduce, get_world_size, is_main_process
@@ -43,25 +45,41 @@ class InterruptHook(Hook):
     optimizer, schedulers and the SwAV queue), ``work_dir/last_checkpoint`` points at it, and
     the process exits (:class:`TrainingInterrupted`, exit code 128 + signal). A second signal
     acts as without the hook (Ctrl-C twice: stop now, save nothing). In distributed runs the
-    ranks agree on the stop every iteration (one scalar all-reduce).
+    ranks agree on the stop every iteration (one scalar all-reduce). Repeats within
+    ``grace_s`` seconds of the first signal are ignored: launchers (torchrun, srun) forward
+    the terminal's Ctrl-C to processes that got it already. Dataloader workers ignore them.
 
     mmengine's ``EpochBasedTrainLoop`` restarts a resumed epoch from its first batch; this
     hook makes the sampler skip the batches the checkpoint has already trained, so the data
     order continues exactly (with :class:`RobustLoadImageFromFile` seeding augmentations
     per sample, the crops too).
+
+    Args:
+        signals (Sequence[str | int]): Signals that stop with a checkpoint. Defaults to
+            ``('SIGTERM', 'SIGINT')``.
+        grace_s (float): Seconds after the first signal during which repeats are ignored.
+            Defaults to 2.
     """
 
     priority = 'LOWEST'  # after CheckpointHook and ParamSchedulerHook
 
-    def __init__(self, signals=('SIGTERM', 'SIGINT')) -> None:
+    def __init__(self, signals: Sequence = ('SIGTERM', 'SIGINT'), grace_s: float = 2.) -> None:
         self.signals = [getattr(signal, s) if isinstance(s, str) else s for s in signals]
+        self.grace_s = grace_s
+        self._pid = os.getpid()
         self._received: Optional[int] = None
+        self._received_at = 0.
         self._previous: Dict[int, object] = {}
         self._restore = None
 
     # ---- signals ----------------------------------------------------------------------
     def _handler(self, signum, frame) -> None:
-        if self._received is not None:  # second signal: behave as without the hook
+        if os.getpid() != self._pid:  # a dataloader worker: the main process decides
+            return
+        if self._received is not None:
+            if time.monotonic() - self._received_at < self.grace_s:
+                return  # the same stop forwarded by a launcher (torchrun, srun)
+            # a second signal: behave as without the hook
             previous = self._previous.get(signum, signal.SIG_DFL)
             signal.signal(signum, previous)
             if callable(previous):
@@ -70,11 +88,14 @@ class InterruptHook(Hook):
                 signal.raise_signal(signum)
             return
         self._received = signum
+        self._received_at = time.monotonic()
         print_log(f'{signal.Signals(signum).name} received: saving a resumable checkpoint '
-                  'after this iteration (send it again to stop without saving)',
+                  f'after this iteration (send it again after {self.grace_s:g} s to stop '
+                  'without saving)',
                   logger='current', level=30)
 
     def before_train(self, runner) -> None:
+        self._pid = os.getpid()
         if threading.current_thread() is threading.main_thread():
             for signum in self.signals:
                 self._previous[signum] = signal.signal(signum, self._handler)
@@ -91,8 +112,8 @@ class InterruptHook(Hook):
         flag = torch.tensor(0 if self._received is None else self._received)
         if get_world_size() > 1:
             all_reduce(flag, op='max')
-        if int(flag) and self._received is None:
-            self._received = int(flag)
+        if int(flag) and self._received is None:  # another rank got the signal
+            self._received, self._received_at = int(flag), time.monotonic()
         return bool(int(flag))
 
     def _save_and_exit(self, runner, by_epoch: bool) -> None:
