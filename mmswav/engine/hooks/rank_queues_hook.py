@@ -47,11 +47,11 @@ class RankQueuesHook(Hook):
             if head.queue_active:
                 queues = gather(head.queue.detach().contiguous(), dst=0)  # rank 0: W tensors
                 if get_rank() == 0:
-                    self._gathered[key] = torch.stack(queues).cpu()  # [W, A, L, D]
+                    self._gathered[key] = torch.stack(queues)  # [W, A, L, D], no host sync
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         if self._gathered:
-            checkpoint[KEY] = dict(self._gathered)
+            checkpoint[KEY] = {k: v.cpu() for k, v in self._gathered.items()}
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         queues = checkpoint.get(KEY)
