@@ -53,19 +53,26 @@ def cifar_upscaled(root: str, out: str, count: int, side: int = 256) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--data', default='data')
-    parser.add_argument('--images', type=int, default=40, help='images per measured call')
+    parser.add_argument('--images', type=int, default=60, help='images per measured call')
     parser.add_argument('--repeats', type=int, default=5)
     args = parser.parse_args()
     torch.set_num_threads(1)
     cv2.setNumThreads(0)  # as mmengine's workers (mp_cfg.opencv_num_threads=0)
     np.random.seed(0)
-    fast, reference = pipelines()
-    sets = {'raccoon': sorted(glob.glob(os.path.join(args.data, 'raccoon/images/*.jpg')))}
+    published = pipelines()
+    cifar_dir = os.path.join(args.data, 'cifar10-jpg')
     tmp = tempfile.TemporaryDirectory()
-    sets['cifar10 256px'] = cifar_upscaled(os.path.join(args.data, 'cifar10-jpg'), tmp.name,
-                                           args.images)
-    print(f'2x224 + 6x96, one process | {machine()}')
-    for name, files in sets.items():
+    sets = {  # name: (files, (fast, reference))
+        'raccoon, 2x224 + 6x96': (
+            sorted(glob.glob(os.path.join(args.data, 'raccoon/images/*.jpg'))), published),
+        'CIFAR-10 upscaled to 256 px, 2x224 + 6x96': (
+            cifar_upscaled(cifar_dir, tmp.name, args.images), published),
+        'CIFAR-10 32 px, quick-start 2x32 + 4x16': (
+            sorted(glob.glob(os.path.join(cifar_dir, 'train', '*', '*.jpg')))[::500],
+            pipelines(sizes=(32, 16), num_views=(2, 4))),
+    }
+    print(f'multi-crop, one process | {machine()}')
+    for name, (files, (fast, reference)) in sets.items():
         if not files:
             print(f'{name}: no images under {args.data} (unpack ../shared/data first); skipped')
             continue

@@ -9,7 +9,7 @@ import argparse  # noqa: I001 (common is the local benchmarks/common.py)
 import copy
 
 import torch
-from common import alternate, machine, peak_rss_mib, report
+from common import alternate, fixed_mmap_threshold, load, machine, peak_rss_mib, report
 
 
 def build_models(num_prototypes: int, channels_last: bool = False):
@@ -25,7 +25,7 @@ def build_models(num_prototypes: int, channels_last: bool = False):
     from mmengine.registry import DefaultScope
     with DefaultScope.overwrite_default_scope('mmswav'):
         ours = MODELS.build(dict(
-            type='SwAV', backbone=backbone,
+            type='SwAV', backbone=backbone, channels_last=channels_last,
             neck=dict(type='SwAVNeck', in_channels=512, hid_channels=512, out_channels=128),
             head=dict(type='SwAVHead', feat_dim=128, num_prototypes=num_prototypes,
                       loss=dict(type='SwAVLoss', num_crops=[2, 4]))))
@@ -47,8 +47,6 @@ def build_models(num_prototypes: int, channels_last: bool = False):
     missing, unexpected = theirs.load_state_dict(mapped, strict=False)
     missing = [k for k in missing if not k.startswith('neck.norm.')]  # alias of neck.1
     assert not missing and not unexpected, (missing, unexpected)
-    if channels_last:
-        ours.to(memory_format=torch.channels_last)
     return ours.train(), theirs.train()
 
 
@@ -74,6 +72,7 @@ def make_step(model, inputs, lr: float = 0.0):
 
 
 def check_same_loss(ours, theirs, inputs) -> None:
+    """Same weights and inputs: the two losses (train-mode BN, no queue) must agree."""
     with torch.no_grad():
         a = ours.loss(inputs, None)['loss'].item()
         b = theirs.loss(inputs, None)['loss'].item()
@@ -89,16 +88,25 @@ def main() -> None:
     parser.add_argument('--repeats', type=int, default=6)
     parser.add_argument('--no-memory', action='store_true')
     args = parser.parse_args()
+    fixed_mmap_threshold()
     torch.manual_seed(0)
     ours, theirs = build_models(args.num_prototypes)
+    fast, _ = build_models(args.num_prototypes, channels_last=True)
+    fast.load_state_dict(ours.state_dict())
     inputs = make_inputs(args.batch)
     check_same_loss(ours, theirs, inputs)
+    check_same_loss(fast, theirs, inputs)
     # lr=0 keeps the weights fixed, so both sides do the same work on every repeat
-    runs = {'mmswav': make_step(ours, inputs), 'mmpretrain': make_step(theirs, inputs)}
+    runs = {'mmswav': make_step(ours, inputs),
+            'mmswav channels_last': make_step(fast, inputs),
+            'mmpretrain': make_step(theirs, inputs)}
     for threads in args.threads:
         torch.set_num_threads(threads)
         print(f'threads={threads} batch={args.batch} K={args.num_prototypes} | {machine()}')
-        report(alternate(runs, args.repeats), 'mmswav', 'mmpretrain', 'img/s')
+        rates = alternate(runs, args.repeats)
+        report(rates, 'mmswav', 'mmpretrain', 'img/s')
+        print(f'  ({load()} after the run)')
+        report(rates, 'mmswav channels_last', 'mmpretrain', 'img/s', rows=False)
         if not args.no_memory:
             for name, fn in runs.items():
                 print(f'  peak RSS increase of one step, {name}: {peak_rss_mib(fn):.0f} MiB')
