@@ -32,7 +32,8 @@ def _all_reduce(tensor: Tensor, op=None) -> Tensor:
 def sinkhorn(scores: Tensor,
              iterations: int = 3,
              epsilon: float = 0.05,
-             world_size: Optional[int] = None) -> Tensor:
+             world_size: Optional[int] = None,
+             inplace: bool = False) -> Tensor:
     """Equipartitioned soft codes of the official SwAV ``distributed_sinkhorn``.
 
     When ``torch.distributed`` is initialised every rank must call this with its own share of
@@ -47,6 +48,9 @@ def sinkhorn(scores: Tensor,
         epsilon (float): Entropy regularisation; smaller gives harder codes. Defaults to 0.05.
         world_size (int, optional): Number of ranks sharing the batch. Defaults to the
             ``torch.distributed`` world size, or 1 when it is not initialised.
+        inplace (bool): Reuse ``scores`` as the work buffer when it is float32 (it is
+            overwritten): saves one ``[B, K]`` copy for a caller that owns a temporary,
+            e.g. the queue concatenation. Same result. Defaults to False.
 
     Returns:
         Tensor: Codes ``Q^T`` of this rank's samples, ``[B_local, K]`` float32; each row
@@ -61,7 +65,10 @@ def sinkhorn(scores: Tensor,
     if world_size is None:
         world_size = torch_dist.get_world_size() if _dist_ready() else 1
     with torch.autocast(device_type=scores.device.type, enabled=False):
-        logits = scores.float() / epsilon  # [B, K], a new float32 tensor
+        if inplace and scores.dtype == torch.float32:
+            logits = scores.div_(epsilon)  # [B, K], the caller's temporary
+        else:
+            logits = scores.float() / epsilon  # [B, K], a new float32 tensor
         # exp(x - max) is exact here: every normalisation below cancels a constant factor.
         global_max = _all_reduce(logits.max(), torch_dist.ReduceOp.MAX)
         codes = logits.sub_(global_max).exp_()  # Q^T, [B, K], in place: no second copy

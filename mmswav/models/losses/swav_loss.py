@@ -75,9 +75,11 @@ class SwAVLoss(BaseModule):
             Tensor: ``[B, K]`` float32 codes, rows summing to 1.
         """
         batch_size = scores.shape[0]
-        if queue_scores is not None:
+        scores = scores.detach()
+        if queue_scores is not None:  # [L + B, K], a temporary the Sinkhorn may overwrite
             scores = torch.cat((queue_scores.to(scores.dtype), scores))
-        codes = sinkhorn(scores.detach(), self.sinkhorn_iterations, self.epsilon)[-batch_size:]
+        codes = sinkhorn(scores, self.sinkhorn_iterations, self.epsilon,
+                         inplace=queue_scores is not None)[-batch_size:]
         if self.hard_assignment:
             codes = F.one_hot(codes.argmax(dim=1), codes.shape[1]).to(codes.dtype)
         return codes
