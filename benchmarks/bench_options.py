@@ -38,7 +38,10 @@ def train_step_options(args) -> None:
         cl = fast.loss(inputs, None)['loss'].item()
     print(f'loss fp32 {ref:.6f}, channels_last {cl:.6f} (diff {abs(cl - ref):.1e}), '
           f'bf16 autocast {bf16:.6f} (diff {abs(bf16 - ref):.1e})')
+    plain, _ = build_models(args.num_prototypes, tiny_map_convs=False)
+    plain.load_state_dict(ours.state_dict())
     runs = {'fp32 (default)': make_step(ours, inputs),
+            'tiny_map_convs=False': make_step(plain, inputs),
             'channels_last': make_step(fast, inputs),
             'bf16 autocast': autocast(make_step(ours, inputs)),
             'bf16 + channels_last': autocast(make_step(fast, inputs))}

@@ -8,6 +8,8 @@ from torch import Tensor
 
 from mmswav.registry import MODELS
 
+from .tiny_map_conv import convert_tiny_map_convs
+
 
 @MODELS.register_module()
 class SwAV(BaseSelfSupervisor):
@@ -24,12 +26,19 @@ class SwAV(BaseSelfSupervisor):
         channels_last (bool): Keep the backbone weights and the crops in channels-last
             memory layout (a faster convolution path on CPU and on GPU tensor cores; the
             same model, results equal up to float rounding). Defaults to False.
+        tiny_map_convs (bool): Compute the backbone's 3x3 convolutions on 1x1 maps (and
+            strided ones on 2x2 maps) as one matrix product of the used taps (see
+            :mod:`.tiny_map_conv`): 1.5x faster steps with 32 + 16 px crops, no effect at
+            224 / 96 px, results equal up to float rounding. Defaults to True.
         **kwargs: Keyword arguments of ``BaseSelfSupervisor``.
     """
 
-    def __init__(self, *args, channels_last: bool = False, **kwargs) -> None:
+    def __init__(self, *args, channels_last: bool = False, tiny_map_convs: bool = True,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.channels_last = channels_last
+        if tiny_map_convs:
+            convert_tiny_map_convs(self.backbone)
         if channels_last:  # in-place inits and checkpoint loads keep the layout
             self.backbone.to(memory_format=torch.channels_last)
 
