@@ -131,6 +131,12 @@ def test_usage_stats_hand_computed():
     q = np.exp(scores.numpy() / 0.5)
     q /= q.sum(1, keepdims=True)
     assert s['mean_assignment_entropy'] == pytest.approx(float(-(q * np.log(q)).sum(1).mean()))
+    view = [dict(type='MultiView', num_views=[2, 6], transforms=[
+        [dict(type='FastSwAVView', size=224, scale=(0.14, 1.))],
+        [dict(type='RandomResizedCrop', scale=96)]])]
+    assert tool.global_crop_size([dict(type='LoadImageFromFile')] + view) == 224
+    assert tool.global_crop_size([dict(type='RandomResizedCrop', scale=(32, 32))]) == 32
+    assert tool.global_crop_size([dict(type='PackInputs')]) is None
     collapsed = tool.usage_stats(torch.tensor([[1., 0], [2, 0], [3, 1]]))
     assert collapsed['usage_entropy'] == 0 and collapsed['effective_prototypes'] == 1
 

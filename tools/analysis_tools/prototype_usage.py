@@ -39,11 +39,15 @@ def usage_stats(scores: torch.Tensor, temperature: float = 0.1) -> Dict:
 
 
 def global_crop_size(pipeline) -> Optional[int]:
-    """The ``scale`` of the first ``RandomResizedCrop`` found in a (nested) pipeline."""
+    """The output size of the first crop found in a (nested) pipeline: the ``scale`` of a
+    ``RandomResizedCrop``, or the ``size`` of a fused crop transform (``FastSwAVView``)."""
     if isinstance(pipeline, dict):
-        if 'RandomResizedCrop' in str(pipeline.get('type', '')):
+        kind = str(pipeline.get('type', ''))
+        if 'RandomResizedCrop' in kind:
             scale = pipeline.get('scale')
             return int(scale if isinstance(scale, int) else scale[0])
+        if kind != 'MultiView' and isinstance(pipeline.get('size'), int):
+            return pipeline['size']
         pipeline = list(pipeline.values())
     if isinstance(pipeline, (list, tuple)):
         for item in pipeline:
@@ -128,7 +132,7 @@ def main():
         ds_cfg = ds_cfg.dataset
     size = args.img_size or global_crop_size(ds_cfg.pipeline)
     if size is None:
-        raise ValueError(f'no RandomResizedCrop in the pipeline of {args.config}; '
+        raise ValueError(f'no crop size found in the training pipeline of {args.config}; '
                          'pass --img-size')
     ds_cfg.pipeline = [dict(type='LoadImageFromFile'),
                        dict(type='ResizeEdge', scale=size, edge='short'),
