@@ -5,6 +5,7 @@ checkpoint against a hand computation."""
 import importlib.util
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -199,3 +200,33 @@ def test_every_config_is_in_the_model_index():
                      if '_base_' not in p.parts)
     assert sorted(set(listed)) == configs, 'add new configs to a metafile.yml'
     assert len(listed) == len(set(listed)), 'a config is listed twice'
+
+
+def test_curves_of_a_real_run_with_online_knn(tmp_path):
+    """README path: train (2 epochs x 4 iterations) with KNNHook, then plot the work_dir."""
+    from tests.conftest import make_image_folder
+    data = tmp_path / 'data'
+    make_image_folder(data / 'train', num_classes=2, per_class=16, size=32, seed=0)
+    make_image_folder(data / 'test', num_classes=2, per_class=4, size=32, seed=1)
+    config = write_config(tmp_path, data / 'train')
+    config.write_text(config.read_text() + f"""
+train_dataloader.update(batch_size=8)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9))
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
+custom_hooks = [dict(type='SwAVHook'),
+                dict(type='KNNHook', data_root='{data}', ks=(5, ), batch_size=16)]
+""")
+    work_dir = tmp_path / 'work'
+    out = subprocess.run([sys.executable, 'tools/train.py', str(config), '--work-dir',
+                          str(work_dir)], cwd=REPO, capture_output=True, text=True,
+                         timeout=300, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+
+    tool = load_tool('plot_curves')
+    records = tool.load_scalars(tool.find_scalars_file(str(work_dir)))
+    assert tool.series(records, 'loss')[0] == list(range(1, 9))  # 32 images / 8 per batch
+    assert tool.series(records, 'knn/top1_k5')[0] == [4, 8]  # after each epoch
+    assert len(tool.series(records, 'prototypes_used')[0]) == 8  # SwAVCollapseHook
+    run_tool('plot_curves', str(work_dir), '--out', str(tmp_path / 'curves.png'))
+    assert Image.open(tmp_path / 'curves.png').size[0] == 4 * 100 * 4  # loss lr knn protos
