@@ -230,3 +230,23 @@ custom_hooks = [dict(type='SwAVHook'),
     assert len(tool.series(records, 'prototypes_used')[0]) == 8  # SwAVCollapseHook
     run_tool('plot_curves', str(work_dir), '--out', str(tmp_path / 'curves.png'))
     assert Image.open(tmp_path / 'curves.png').size[0] == 4 * 100 * 4  # loss lr knn protos
+
+
+def test_tensorboard_backend_only_when_installed(monkeypatch):
+    import importlib.machinery
+    import types
+
+    from mmengine.config import Config
+    runtime = str(REPO / 'configs' / '_base_' / 'default_runtime.py')
+
+    def backends():
+        return [b['type'] for b in Config.fromfile(runtime).visualizer.vis_backends]
+
+    if importlib.util.find_spec('tensorboard') is None:
+        assert backends() == ['LocalVisBackend']
+    fake = types.ModuleType('tensorboard')
+    fake.__spec__ = importlib.machinery.ModuleSpec('tensorboard', None)
+    monkeypatch.setitem(sys.modules, 'tensorboard', fake)  # find_spec sees it as installed
+    assert backends() == ['LocalVisBackend', 'TensorboardVisBackend']
+    monkeypatch.setenv('MMSWAV_TENSORBOARD', '0')
+    assert backends() == ['LocalVisBackend']
