@@ -77,6 +77,6 @@ class KNNHook(Hook):
         for name, value in self.last.items():
             runner.message_hub.update_scalar(f'knn/{name}', value)
         runner.visualizer.add_scalars({f'knn/{k}': v for k, v in self.last.items()},
-                                      step=runner.epoch)
-        runner.logger.info(f'Epoch {runner.epoch} kNN top-1 (%): ' +
+                                      step=runner.iter)
+        runner.logger.info(f'Epoch {runner.epoch + 1} kNN top-1 (%): ' +
                            ', '.join(f'{k}={v:.2f}' for k, v in self.last.items()))
