@@ -2,7 +2,7 @@
 # backbone in eval mode, GAP, one linear layer; SGD lr 0.3 cosine over 20 epochs on the 32 px
 # images with flips and light crops. About 2-3 min an epoch on 2 CPU cores.
 #   python tools/train.py configs/benchmarks/classification/cifar10/resnet18_linear-1xb256-coslr-20e_cifar10.py \
-#     --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/quickstart/epoch_2.pth
+#     --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/quickstart/epoch_4.pth
 # The fast alternative on extracted features: tools/benchmarks/knn.py --linear.
 _base_ = ['../../../_base_/default_runtime.py']
 
