@@ -67,7 +67,7 @@ def main() -> None:
             sorted(glob.glob(os.path.join(args.data, 'raccoon/images/*.jpg'))), published),
         'CIFAR-10 upscaled to 256 px, 2x224 + 6x96': (
             cifar_upscaled(cifar_dir, tmp.name, args.images), published),
-        'CIFAR-10 32 px, quick-start 2x32 + 4x16': (
+        'CIFAR-10 32 px, 2x32 + 4x16': (
             sorted(glob.glob(os.path.join(cifar_dir, 'train', '*', '*.jpg')))[::500],
             pipelines(sizes=(32, 16), num_views=(2, 4))),
     }

@@ -19,7 +19,7 @@ CONFIGS = sorted(p for p in (REPO / 'configs').rglob('*.py') if '_base_' not in 
 
 def test_configs_found():
     names = {p.relative_to(REPO / 'configs').as_posix() for p in CONFIGS}
-    assert 'swav/swav_resnet18_1xb128-mcrop-2-4-sgd-coslr-4e_cifar10-32-16.py' in names
+    assert 'swav/swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32.py' in names
     assert any(n.startswith('benchmarks/classification/') for n in names)
 
 

@@ -7,7 +7,7 @@
 # Environment (all optional):
 #   QS_CONFIG     pretraining config (default the ResNet-18 CIFAR-10 quick start)
 #   QS_WORK_DIR   work dir (default work_dirs/quickstart); the table is saved there as JSON
-#   QS_EPOCHS     pretraining epochs (default: the config's, 4); the cosine schedule follows
+#   QS_EPOCHS     pretraining epochs (default: the config's, 8); the cosine schedule follows
 #   QS_SUBSET     use only the first N training images for pretraining (default: all 50,000)
 #   QS_KNN_TRAIN  kNN memory bank size (default: all 50,000 train images)
 #   QS_KNN_TEST   kNN test images (default: all 10,000; smaller only for smoke runs)
@@ -18,7 +18,7 @@
 #                 being descheduled wait on each other (we measured 15.7 s/iter vs ~1.1 s free)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CONFIG=${QS_CONFIG:-configs/swav/swav_resnet18_1xb128-mcrop-2-4-sgd-coslr-4e_cifar10-32-16.py}
+CONFIG=${QS_CONFIG:-configs/swav/swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32.py}
 WORK=${QS_WORK_DIR:-work_dirs/quickstart}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 

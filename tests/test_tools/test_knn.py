@@ -13,7 +13,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from mmswav.evaluation import knn_accuracy, knn_predict
 
 REPO = Path(__file__).resolve().parents[2]
-QUICKSTART = REPO / 'configs/swav/swav_resnet18_1xb128-mcrop-2-4-sgd-coslr-4e_cifar10-32-16.py'
+QUICKSTART = REPO / 'configs/swav/swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32.py'
 
 
 def sklearn_scores(train, labels, test, k, temperature):

@@ -11,7 +11,7 @@ from mmswav.evaluation.svm import low_shot_samples, low_shot_svm, train_eval_svm
 from tests.conftest import make_image_folder
 
 REPO = Path(__file__).resolve().parents[2]
-QUICKSTART = REPO / 'configs/swav/swav_resnet18_1xb128-mcrop-2-4-sgd-coslr-4e_cifar10-32-16.py'
+QUICKSTART = REPO / 'configs/swav/swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32.py'
 
 
 def test_voc07_ap_by_hand():
