@@ -24,7 +24,7 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
 if [ "${QS_SKIP_INSTALL:-0}" != 1 ]; then bash tools/install.sh; fi
 # shellcheck disable=SC1091
-. .venv/bin/activate
+. "${VENV:-.venv}/bin/activate"
 bash tools/prepare_cifar10.sh data/cifar10-jpg
 mkdir -p "$WORK"
 

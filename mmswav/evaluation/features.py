@@ -53,7 +53,12 @@ def multi_layer_features(model: nn.Module, inputs: Tensor,
     if not hasattr(backbone, 'res_layers'):
         raise TypeError(f'multi-layer features need a ResNet backbone, got '
                         f'{type(backbone).__name__}')
-    x = backbone.maxpool(backbone.relu(backbone.norm1(backbone.conv1(inputs))))
+    if getattr(backbone, 'deep_stem', False):
+        x = backbone.stem(inputs)
+    else:
+        x = backbone.relu(backbone.norm1(backbone.conv1(inputs)))
+    if hasattr(backbone, 'maxpool'):  # ResNet_CIFAR has none
+        x = backbone.maxpool(x)
     maps = [x]
     for name in backbone.res_layers:
         x = getattr(backbone, name)(x)

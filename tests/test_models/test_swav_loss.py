@@ -43,7 +43,9 @@ def test_with_queue_scores_matches_official_loop():
 def test_uniform_scores_give_log_k():
     for k in (3, 100, 3000):
         loss = SwAVLoss(num_crops=[2, 4])(torch.zeros(6 * 4, k))
-        assert math.isclose(loss.item(), math.log(k), rel_tol=2e-6)
+        # float32: the sum over K of q * log p rounds differently with the CPU's vector width
+        # (4.2e-6 relative at K = 3000 on an AMD EPYC, < 2e-6 on the Intel Xeon before)
+        assert math.isclose(loss.item(), math.log(k), rel_tol=1e-5)
 
 
 def test_hard_assignment_uses_one_hot_codes():

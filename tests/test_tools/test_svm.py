@@ -95,8 +95,9 @@ def test_svm_tool_end_to_end(tmp_path):
     saved = json.loads(out.read_text())
     assert saved == json.loads(json.dumps(result))
     assert [r['layer'] for r in saved['rows']] == ['feature1', 'feature5']
-    # feature1 = 64 channels x 12 x 12 pooled; feature5 = 512 x 2 x 2 for a ResNet-18
-    assert [r['dim'] for r in saved['rows']] == [64 * 144, 512 * 4]
+    # the quick start's ResNet-18 (CIFAR stem, no max-pool, width 16): feature1 = the stem's
+    # 16 channels pooled to 12 x 12; feature5 = the last stage's 128 channels pooled to 2 x 2
+    assert [r['dim'] for r in saved['rows']] == [16 * 144, 128 * 4]
     assert saved['best_layer'] in ('feature1', 'feature5')
     assert set(saved['low_shot']) == {'layer', 'k1', 'k2'}
     for row in saved['rows']:
