@@ -9,6 +9,7 @@
 #   QS_WORK_DIR   work dir (default work_dirs/quickstart); the table is saved there as JSON
 #   QS_EPOCHS     pretraining epochs (default: the config's, 8); the cosine schedule follows
 #   QS_SUBSET     use only the first N training images for pretraining (default: all 50,000)
+#   QS_SEED       pretraining seed (default: the config's, 0)
 #   QS_KNN_TRAIN  kNN memory bank size (default: all 50,000 train images)
 #   QS_KNN_TEST   kNN test images (default: all 10,000; smaller only for smoke runs)
 #   QS_LINEAR     1 (default) also fits the logistic-regression probe, 0 skips it
@@ -32,6 +33,9 @@ options=(data_root=data/cifar10-jpg/ train_dataloader.dataset.data_root=data/cif
 if [ -n "${QS_EPOCHS:-}" ]; then
   options+=(train_cfg.max_epochs="$QS_EPOCHS" param_scheduler.0.T_max="$QS_EPOCHS"
             param_scheduler.0.end="$QS_EPOCHS")
+fi
+if [ -n "${QS_SEED:-}" ]; then
+  options+=(randomness.seed="$QS_SEED")
 fi
 if [ -n "${QS_SUBSET:-}" ]; then
   options+=(train_dataloader.dataset.indices="$QS_SUBSET")
