@@ -11,7 +11,8 @@
 #   no blur (a 0.1-2 px blur wipes out a 32 px image).
 # - Sinkhorn epsilon 0.01: with 0.05 the loss stayed at ln K and kNN fell below random init.
 # - SGD lr 0.2 (momentum 0.9, wd 1e-5) cosine to 2e-3: better than lr 0.6 with these crops.
-# - 8 epochs = 3,120 iterations of ~0.53 s (OMP_NUM_THREADS=2, one dataloader worker).
+# - 8 epochs = 3,120 iterations of ~0.42 s (OMP_NUM_THREADS=2, one dataloader worker):
+#   22.0 min measured, kNN k=200 53.04 vs 31.75 for random init.
 # Data: `bash tools/prepare_cifar10.sh`; run: `bash tools/quickstart.sh`.
 _base_ = [
     '../_base_/models/swav_resnet50.py',

@@ -45,11 +45,9 @@ def gap_features(model: nn.Module, inputs: Tensor) -> Dict[str, Tensor]:
     return dict(feature=feat.mean(dim=(2, 3)) if feat.dim() == 4 else feat)
 
 
-def multi_layer_features(model: nn.Module, inputs: Tensor,
-                         pool_sizes: Sequence[int] = POOL_SIZES) -> Dict[str, Tensor]:
-    """feature1 (stem) ... feature5 (last stage) of a ResNet backbone, each adaptively
-    average-pooled to ``pool_sizes[i]`` and flattened ``[B, C * s * s]``."""
-    backbone = model.backbone
+def resnet_maps(backbone: nn.Module, inputs: Tensor) -> Tuple[Tensor, ...]:
+    """The stem's map (after the max-pool, where the backbone has one) and every stage's map
+    of an mmpretrain ResNet: ``(feature1, ..., feature5)`` for four stages."""
     if not hasattr(backbone, 'res_layers'):
         raise TypeError(f'multi-layer features need a ResNet backbone, got '
                         f'{type(backbone).__name__}')
@@ -63,6 +61,14 @@ def multi_layer_features(model: nn.Module, inputs: Tensor,
     for name in backbone.res_layers:
         x = getattr(backbone, name)(x)
         maps.append(x)
+    return tuple(maps)
+
+
+def multi_layer_features(model: nn.Module, inputs: Tensor,
+                         pool_sizes: Sequence[int] = POOL_SIZES) -> Dict[str, Tensor]:
+    """feature1 (stem) ... feature5 (last stage) of a ResNet backbone, each adaptively
+    average-pooled to ``pool_sizes[i]`` and flattened ``[B, C * s * s]``."""
+    maps = resnet_maps(model.backbone, inputs)
     return {f'feature{i + 1}': F.adaptive_avg_pool2d(m, size).flatten(1)
             for i, (m, size) in enumerate(zip(maps, pool_sizes))}
 

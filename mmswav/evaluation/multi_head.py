@@ -19,6 +19,8 @@ from torch import Tensor
 
 from mmswav.registry import METRICS, MODELS
 
+from .features import resnet_maps
+
 
 @MODELS.register_module()
 class ResNetMultiStage(ResNet):
@@ -26,16 +28,7 @@ class ResNetMultiStage(ResNet):
     ``(feature1, ..., feature5)``. Same arguments as mmpretrain's ``ResNet``."""
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
-        if self.deep_stem:
-            x = self.stem(x)
-        else:
-            x = self.relu(self.norm1(self.conv1(x)))
-        x = self.maxpool(x)
-        outs = [x]
-        for name in self.res_layers:
-            x = getattr(self, name)(x)
-            outs.append(x)
-        return tuple(outs)
+        return resnet_maps(self, x)
 
 
 @MODELS.register_module()
