@@ -12,15 +12,32 @@ _TESTED = {'mmengine': ('0.10.0', '0.11.0'), 'mmcv': ('2.0.0', '2.2.0'),
            'mmpretrain': ('1.2.0', '1.3.0')}
 
 
+def _installed(dist: str) -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        version(dist)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
 def _check_versions() -> None:
     from importlib.metadata import PackageNotFoundError, version
 
     from packaging.version import parse
+    flavours = [d for d in ('mmcv', 'mmcv-lite') if _installed(d)]
+    if len(flavours) == 2:
+        warnings.warn('mmcv and mmcv-lite are both installed and own the same files; run '
+                      '`pip uninstall -y mmcv mmcv-lite`, then `bash tools/install.sh` '
+                      '(or `--transfer` for mmcv with its ops)', stacklevel=3)
     for name, (low, high) in _TESTED.items():
+        if name == 'mmcv' and flavours:  # mmcv-lite is the same `mmcv` package, without ops
+            name = flavours[0]
         try:
             found = version(name)
         except PackageNotFoundError:
-            warnings.warn(f'mmswav needs {name}>={low},<{high} but it is not installed; '
+            what = 'mmcv-lite (or mmcv)' if name == 'mmcv' else name
+            warnings.warn(f'mmswav needs {what}>={low},<{high} but it is not installed; '
                           'run `bash tools/install.sh`', stacklevel=3)
             continue
         if not parse(low) <= parse(found) < parse(high):
