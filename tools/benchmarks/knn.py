@@ -60,6 +60,8 @@ def parse_args(argv=None):
     parser.add_argument('--linear', action='store_true',
                         help='also fit a logistic regression on the same frozen features '
                         '(the fast "linear" figure)')
+    parser.add_argument('--no-progress', action='store_true',
+                        help='no progress bar (batch jobs that log to a file)')
     parser.add_argument('--out', help='JSON file for the results')
     return parser.parse_args(argv)
 
@@ -112,7 +114,7 @@ def main(argv=None) -> dict:
         feats = {}
         for split, loader in loaders.items():
             print(f'[knn] {checkpoint}: extracting {split} features ({len(loader.dataset)})')
-            out, labels = extract_features(model, loader)
+            out, labels = extract_features(model, loader, progress=not args.no_progress)
             feats[split] = (out['feature'], labels)
         acc = knn_accuracy(*feats['train'], *feats['test'], ks=args.ks,
                            temperature=args.temperature)

@@ -1,0 +1,203 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""Pretrain and evaluate every variant of an ablation file, resumably.
+
+    python tools/benchmarks/ablations.py configs/swav/ablations/cifar10_quickstart_ablations.yml \
+        --work-dir work_dirs/ablations
+
+Each run (a variant at one seed) trains in ``<work-dir>/<variant>-s<seed>`` with
+``tools/train.py`` (``--resume`` when it has a checkpoint), then ``knn.py`` evaluates its last
+checkpoint with the run's own resolved config (kNN and the logistic-regression probe on the
+whole train / test split). A run with ``result.json`` is skipped; ``random init`` is evaluated
+once. After every run ``ablations.json``, ``ablations.md`` and ``ablations.png`` are rewritten
+(``ablation_report.py``), so a stopped session keeps everything that finished. Several
+runners may share one work dir (e.g. one per core with ``OMP_NUM_THREADS=1``): each run is
+taken by one of them through a lock file holding its PID.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+import yaml
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from ablation_report import write_report  # noqa: E402
+from quickstart_summary import cpu_model  # noqa: E402
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def load_runs(path: str) -> List[dict]:
+    """The runs of an ablation file, seed by seed, in file order.
+
+    Each run: ``name`` (``<variant>-s<seed>``), ``variant``, ``claim``, ``note``, ``seed``,
+    ``config`` and ``options`` (the file's common options, then the variant's).
+    """
+    with open(path) as f:
+        spec = yaml.safe_load(f)
+    for key in ('config', 'variants'):
+        if key not in spec:
+            raise KeyError(f'{path}: missing top-level key {key!r}')
+    runs = []
+    for variant in spec['variants']:
+        if 'name' not in variant:
+            raise KeyError(f'{path}: a variant has no name: {variant}')
+        unknown = set(variant) - {'name', 'claim', 'note', 'seeds', 'options', 'config'}
+        if unknown:
+            raise KeyError(f"{path}: variant {variant['name']!r} has unknown keys {unknown}")
+        for seed in variant.get('seeds', [0]):
+            options = dict(spec.get('options') or {}, **(variant.get('options') or {}))
+            runs.append(dict(name=f"{variant['name']}-s{seed}", variant=variant['name'],
+                             claim=variant.get('claim', ''), note=variant.get('note', ''),
+                             seed=seed, config=variant.get('config', spec['config']),
+                             options=dict(options, **{'randomness.seed': seed})))
+    names = [r['name'] for r in runs]
+    if len(names) != len(set(names)):
+        raise ValueError(f'{path}: two variants have the same name')
+    return sorted(runs, key=lambda r: r['seed'])  # stable: file order within a seed
+
+
+def cli_options(options: Dict[str, object]) -> List[str]:
+    """``--cfg-options`` arguments (``key=value``) in mmengine's DictAction syntax."""
+    def text(value):
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, (list, tuple)):
+            return '[' + ','.join(text(v) for v in value) + ']'
+        return str(value)
+    return [f'{key}={text(value)}' for key, value in options.items()]
+
+
+def run_command(cmd: List[str], log_file: str) -> float:
+    """Run ``cmd`` from the repository root, output to ``log_file``; its wall seconds."""
+    start = time.time()
+    with open(log_file, 'a') as log:
+        code = subprocess.call(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    if code:
+        raise RuntimeError(f'{" ".join(cmd)} failed (exit {code}); see {log_file}')
+    return time.time() - start
+
+
+def evaluate(config: str, checkpoint: str, out: str, args, log_file: str) -> dict:
+    cmd = [sys.executable, 'tools/benchmarks/knn.py', config, '--checkpoints', checkpoint,
+           '--data-root', args.data_root, '--ks', '20', '200', '--linear', '--no-progress',
+           '--train-subset', str(args.knn_train), '--test-subset', str(args.knn_test),
+           '--out', out]
+    seconds = run_command(cmd, log_file)
+    with open(out) as f:
+        row = json.load(f)['rows'][0]
+    return dict(row, eval_minutes=seconds / 60)
+
+
+def train_and_evaluate(run: dict, args) -> dict:
+    work_dir = osp.join(args.work_dir, run['name'])
+    os.makedirs(work_dir, exist_ok=True)
+    log_file = osp.join(work_dir, 'ablation.log')
+    options = dict(run['options'], data_root=args.data_root,
+                   **{'train_dataloader.dataset.data_root': args.data_root})
+    if args.subset:
+        options['train_dataloader.dataset.indices'] = args.subset
+    cmd = [sys.executable, 'tools/train.py', run['config'], '--work-dir', work_dir]
+    if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+        cmd.append('--resume')
+    train_seconds = run_command(cmd + ['--cfg-options', *cli_options(options)], log_file)
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    resolved = osp.join(work_dir, osp.basename(run['config']))  # dumped by the Runner
+    result = dict(run, work_dir=work_dir, checkpoint=checkpoint,
+                  pretrain_minutes=train_seconds / 60, threads=os.environ.get('OMP_NUM_THREADS'),
+                  cpu=cpu_model(), cores=os.cpu_count(),
+                  resumed='--resume' in cmd)
+    result.update(evaluate(resolved, checkpoint, osp.join(work_dir, 'knn.json'), args, log_file))
+    return result
+
+
+def claim(path: str) -> bool:
+    """Take ``path`` as a lock file holding our PID (several runners share one list).
+
+    A lock whose process is gone (a killed runner) is taken over; a live one is left alone.
+    """
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    while True:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                os.kill(int(open(path).read() or 0), 0)
+                return False  # another live runner has it
+            except (ProcessLookupError, ValueError):
+                os.remove(path)  # stale: its runner died
+                continue
+        with os.fdopen(fd, 'w') as f:
+            f.write(str(os.getpid()))
+        return True
+
+
+def parse_args(argv: Optional[List[str]] = None):
+    parser = argparse.ArgumentParser(description='Run the SwAV ablations of a variants file')
+    parser.add_argument('variants', help='ablation YAML file (config, options, variants)')
+    parser.add_argument('--work-dir', default='work_dirs/ablations',
+                        help='one sub-dir per run, and the JSON / Markdown / PNG results')
+    parser.add_argument('--data-root', help='ImageFolder root with train/ and test/ '
+                        '(defaults to the file\'s data_root)')
+    parser.add_argument('--only', nargs='+', help='run only these runs (e.g. default-s0)')
+    parser.add_argument('--subset', type=int, default=0,
+                        help='pretrain on the first N training images only (smoke runs)')
+    parser.add_argument('--knn-train', type=int, default=0,
+                        help='kNN bank / probe training images (0 = all)')
+    parser.add_argument('--knn-test', type=int, default=0, help='test images (0 = all)')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> List[dict]:
+    args = parse_args(argv)
+    with open(args.variants) as f:
+        args.data_root = args.data_root or yaml.safe_load(f).get('data_root')
+    runs = load_runs(args.variants)
+    if args.only:
+        missing = set(args.only) - {r['name'] for r in runs}
+        if missing:
+            raise SystemExit(f'--only: no run named {sorted(missing)} in {args.variants}; '
+                             f'runs: {[r["name"] for r in runs]}')
+        runs = [r for r in runs if r['name'] in args.only]
+    os.makedirs(args.work_dir, exist_ok=True)
+    random_file = osp.join(args.work_dir, 'random_init.json')
+    if not osp.isfile(random_file) and claim(random_file + '.lock'):
+        print('[ablations] evaluating random init', flush=True)
+        row = evaluate(runs[0]['config'], 'random', osp.join(args.work_dir, 'knn_random.json'),
+                       args, osp.join(args.work_dir, 'random_init.log'))
+        with open(random_file, 'w') as f:
+            json.dump(dict(row, threads=os.environ.get('OMP_NUM_THREADS'), cpu=cpu_model()), f,
+                      indent=2)
+        os.remove(random_file + '.lock')
+    durations = []
+    for index, run in enumerate(runs, 1):
+        result_file = osp.join(args.work_dir, run['name'], 'result.json')
+        if osp.isfile(result_file):
+            print(f'[ablations] {index}/{len(runs)} {run["name"]}: done before, skipped')
+            continue
+        lock = osp.join(args.work_dir, run['name'], 'runner.lock')
+        if not claim(lock):
+            print(f'[ablations] {index}/{len(runs)} {run["name"]}: another runner has it')
+            continue
+        start = time.time()
+        result = train_and_evaluate(run, args)
+        with open(result_file, 'w') as f:
+            json.dump(result, f, indent=2)
+        os.remove(lock)
+        durations.append(time.time() - start)
+        remaining = len(runs) - index
+        eta = remaining * sum(durations) / len(durations) / 60
+        print(f'[ablations] {index}/{len(runs)} {run["name"]}: kNN k=200 '
+              f'{result["top1_k200"]:.2f}, linear {result["linear_top1"]:.2f}, '
+              f'{durations[-1] / 60:.1f} min; {remaining} left, ETA {eta:.0f} min', flush=True)
+        write_report(args.work_dir, load_runs(args.variants))
+    return write_report(args.work_dir, load_runs(args.variants))
+
+
+if __name__ == '__main__':
+    main()
