@@ -107,6 +107,16 @@ def test_queue_waits_for_epoch_queue_starts():
     assert head.queue[:, :4].any() and not head.queue[:, 4:].any()
 
 
+def test_queue_waits_for_iter_queue_starts_instead_of_the_epoch():
+    head = _head(queue_length=8, epoch_queue_starts=0, iter_queue_starts=30).train()
+    head.set_progress(epoch=3, iteration=29)  # past epoch_queue_starts: the iteration rules
+    head.loss(_embeddings())
+    assert not head.queue.any()
+    head.set_progress(epoch=3, iteration=30)
+    head.loss(_embeddings())
+    assert head.queue[:, :4].any() and not head.queue[:, 4:].any()
+
+
 def test_queue_not_filled_in_eval_mode():
     head = _head(queue_length=8).eval()
     head.loss(_embeddings())

@@ -36,6 +36,7 @@ def summarise(results: List[dict]) -> dict:
     row = dict(variant=results[0]['variant'], claim=results[0]['claim'],
                note=results[0]['note'], seeds=[r['seed'] for r in results],
                pretrain_minutes=mean(r['pretrain_minutes'] for r in results),
+               pretrain_cpu_minutes=mean(r.get('pretrain_cpu_minutes', 0) for r in results),
                threads=results[0].get('threads'), cpu=results[0].get('cpu'))
     for key in METRICS:
         values = [r[key] for r in results]
@@ -51,15 +52,15 @@ def markdown(rows: List[dict], random_row: dict) -> str:
             return f'{row[key]:.2f}'
         return f'{row[key]:.2f} ± {row[f"{key}_spread"] / 2:.2f}'
     lines = ['| claim | variant | seeds | kNN k=20 | kNN k=200 | linear (log. reg.) | '
-             'pretrain min |', '|---|---|---|---:|---:|---:|---:|']
+             'pretrain wall min | pretrain CPU min |', '|---|---|---|---:|---:|---:|---:|---:|']
     if random_row:
         lines.append('| - | random init | - | ' + ' | '.join(
-            f'{random_row[k]:.2f}' for k in METRICS) + ' | 0 |')
+            f'{random_row[k]:.2f}' for k in METRICS) + ' | 0 | 0 |')
     for row in rows:
         seeds = ','.join(str(s) for s in row['seeds'])
         lines.append(f"| {row['claim']} | {row['variant']} | {seeds} | " +
                      ' | '.join(cell(row, k) for k in METRICS) +
-                     f" | {row['pretrain_minutes']:.1f} |")
+                     f" | {row['pretrain_minutes']:.1f} | {row['pretrain_cpu_minutes']:.1f} |")
     lines.append('\nSeveral seeds: mean ± half the spread (max - min) over the seeds.')
     return '\n'.join(lines) + '\n'
 

@@ -17,10 +17,11 @@ import argparse
 import json
 import os
 import os.path as osp
+import resource
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -72,14 +73,21 @@ def cli_options(options: Dict[str, object]) -> List[str]:
     return [f'{key}={text(value)}' for key, value in options.items()]
 
 
-def run_command(cmd: List[str], log_file: str) -> float:
-    """Run ``cmd`` from the repository root, output to ``log_file``; its wall seconds."""
-    start = time.time()
+def run_command(cmd: List[str], log_file: str) -> Tuple[float, float]:
+    """Run ``cmd`` from the repository root, output to ``log_file``.
+
+    Returns:
+        Tuple[float, float]: Its wall seconds and its CPU seconds (user + system, with its
+        dataloader workers): on a shared machine the CPU time is the fair cost.
+    """
+    start, before = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(log_file, 'a') as log:
         code = subprocess.call(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     if code:
         raise RuntimeError(f'{" ".join(cmd)} failed (exit {code}); see {log_file}')
-    return time.time() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return time.time() - start, cpu
 
 
 def evaluate(config: str, checkpoint: str, out: str, args, log_file: str) -> dict:
@@ -87,7 +95,7 @@ def evaluate(config: str, checkpoint: str, out: str, args, log_file: str) -> dic
            '--data-root', args.data_root, '--ks', '20', '200', '--linear', '--no-progress',
            '--train-subset', str(args.knn_train), '--test-subset', str(args.knn_test),
            '--out', out]
-    seconds = run_command(cmd, log_file)
+    seconds, _ = run_command(cmd, log_file)
     with open(out) as f:
         row = json.load(f)['rows'][0]
     return dict(row, eval_minutes=seconds / 60)
@@ -104,12 +112,14 @@ def train_and_evaluate(run: dict, args) -> dict:
     cmd = [sys.executable, 'tools/train.py', run['config'], '--work-dir', work_dir]
     if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
         cmd.append('--resume')
-    train_seconds = run_command(cmd + ['--cfg-options', *cli_options(options)], log_file)
+    train_seconds, train_cpu = run_command(cmd + ['--cfg-options', *cli_options(options)],
+                                           log_file)
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
     resolved = osp.join(work_dir, osp.basename(run['config']))  # dumped by the Runner
     result = dict(run, work_dir=work_dir, checkpoint=checkpoint,
-                  pretrain_minutes=train_seconds / 60, threads=os.environ.get('OMP_NUM_THREADS'),
+                  pretrain_minutes=train_seconds / 60, pretrain_cpu_minutes=train_cpu / 60,
+                  threads=os.environ.get('OMP_NUM_THREADS'),
                   cpu=cpu_model(), cores=os.cpu_count(),
                   resumed='--resume' in cmd)
     result.update(evaluate(resolved, checkpoint, osp.join(work_dir, 'knn.json'), args, log_file))

@@ -29,6 +29,9 @@ class SwAVHead(BaseModule):
         queue_length (int): Global queue length (official ``queue_length``), 0 for none. It
             is trimmed to a multiple of the global batch at the first enqueue. Defaults to 0.
         epoch_queue_starts (int): First epoch that fills and uses the queue. Defaults to 15.
+        iter_queue_starts (int, optional): First iteration that fills and uses the queue,
+            instead of ``epoch_queue_starts``: for schedules too short to start it at an
+            epoch boundary (the CIFAR-10 ablations). Defaults to None.
         freeze_prototypes_iters (int): Iterations during which the prototypes get no
             gradient (official 313 at batch 4096, 5005 at batch 256). Defaults to 0.
         fixed_prototypes (bool): Paper ablation: never learn the (random, normalised)
@@ -42,6 +45,7 @@ class SwAVHead(BaseModule):
                  num_prototypes: Union[int, Sequence[int]] = 3000,
                  queue_length: int = 0,
                  epoch_queue_starts: int = 15,
+                 iter_queue_starts: Optional[int] = None,
                  freeze_prototypes_iters: int = 0,
                  fixed_prototypes: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
@@ -49,6 +53,7 @@ class SwAVHead(BaseModule):
         self.loss_module = loss if isinstance(loss, nn.Module) else MODELS.build(loss)
         self.feat_dim = feat_dim
         self.epoch_queue_starts = epoch_queue_starts
+        self.iter_queue_starts = iter_queue_starts
         self.freeze_prototypes_iters = freeze_prototypes_iters
         self.multi_prototypes = not isinstance(num_prototypes, int)
         sizes = list(num_prototypes) if self.multi_prototypes else [num_prototypes]
@@ -75,8 +80,13 @@ class SwAVHead(BaseModule):
 
     @property
     def queue_active(self) -> bool:
-        """Whether the queue is filled this epoch (official ``epoch >= epoch_queue_starts``)."""
-        return self.queue.shape[1] > 0 and int(self.epoch) >= self.epoch_queue_starts
+        """Whether the queue is filled now (official ``epoch >= epoch_queue_starts``, or
+        ``iteration >= iter_queue_starts`` when that is set)."""
+        if self.queue.shape[1] == 0:
+            return False
+        if self.iter_queue_starts is not None:
+            return int(self.iteration) >= self.iter_queue_starts
+        return int(self.epoch) >= self.epoch_queue_starts
 
     @property
     def prototypes_frozen(self) -> bool:
