@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 
 from mmswav.utils.checkpoint import allow_mmengine_checkpoints
 from mmswav.utils.config import replace_sync_bn_logged
+from mmswav.utils.transfer_stack import require_transfer_stack
 
 CODEBASES = ('mmdet', 'mmseg')
 
@@ -34,13 +35,15 @@ def set_pretrained(cfg: Any, checkpoint: str) -> int:
 
 
 def register_codebase(codebase: str) -> None:
-    """Register mmdet's or mmseg's modules with their own default scope."""
+    """Register mmdet's or mmseg's modules with their own default scope; exit with the
+    install command when the transfer stack (mmcv ops, mmdet / mmseg) is missing."""
+    if codebase not in CODEBASES:
+        raise ValueError(f'codebase must be one of {CODEBASES}, got {codebase!r}')
+    require_transfer_stack(codebase)
     if codebase == 'mmdet':
         from mmdet.utils import register_all_modules
-    elif codebase == 'mmseg':
-        from mmseg.utils import register_all_modules
     else:
-        raise ValueError(f'codebase must be one of {CODEBASES}, got {codebase!r}')
+        from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=True)
     allow_mmengine_checkpoints()
 

@@ -2,6 +2,7 @@
 """Build a pretrained model and extract features, in the spirit of mmpretrain's
 ``get_model`` / ``inference_model``."""
 import contextlib
+import os.path as osp
 from typing import List, Optional, Sequence, Union
 
 import mmcv
@@ -20,7 +21,7 @@ ImageType = Union[str, np.ndarray]
 
 
 def get_model(config: Union[str, Config], checkpoint: Optional[str] = None,
-              device: Union[str, torch.device] = 'cpu') -> nn.Module:
+              device: Union[str, torch.device] = 'cpu', pretrained: bool = False) -> nn.Module:
     """Build the model of ``config`` and load ``checkpoint`` (path or URL), in eval mode.
 
     An mmswav checkpoint is loaded into the whole model; any other layout that
@@ -29,13 +30,28 @@ def get_model(config: Union[str, Config], checkpoint: Optional[str] = None,
     unexpected key raises instead of leaving random weights.
 
     Args:
-        config (str | Config): Config file or object.
+        config (str | Config): Config file or object, or a model name of
+            ``configs/swav/metafile.yml`` (:func:`~mmswav.apis.list_models`).
         checkpoint (str, optional): Local path or http(s) URL. Defaults to None (random).
         device (str | torch.device): Where the model lives. Defaults to ``'cpu'``.
+        pretrained (bool): With a model name, load its released weights (downloaded once
+            into the torch hub cache, hash-checked where a hash is known). Defaults to False.
     """
     from mmswav.registry import MODELS
     from mmswav.utils import register_all_modules
+
+    from .model_zoo import model_info, pretrained_weights
     register_all_modules(init_default_scope=False)
+    if isinstance(config, str) and not osp.isfile(config) and not config.endswith('.py'):
+        name = config
+        config = model_info(name)['Config']  # KeyError listing the names if unknown
+        if pretrained:
+            if checkpoint is not None:
+                raise ValueError('pass either checkpoint or pretrained=True, not both')
+            checkpoint = pretrained_weights(name)
+    elif pretrained:
+        raise ValueError(f'pretrained=True needs a model name (mmswav.apis.list_models()), '
+                         f'not the config {config}; pass checkpoint= instead')
     cfg = Config.fromfile(config) if isinstance(config, str) else config
     with DefaultScope.overwrite_default_scope('mmswav'):  # even after mmdet / mmseg set theirs
         model = MODELS.build(cfg.model)

@@ -4,7 +4,9 @@
 mmdet's, mmseg's, mmpretrain's and torchvision's plain-stem ResNets share one key layout
 (``conv1``, ``bn1``, ``layerN.i.{conv,bn}{1,2,3}``, ``layerN.i.downsample.{0,1}``); only
 torchvision adds ``fc.*``. The expected names and shapes come from torchvision's own model
-built on the ``meta`` device (no memory, no download).
+built on the ``meta`` device (no memory, no download); for the official SwAV wide ResNet-50s
+(``resnet50w2/w4/w5``) every channel count of torchvision's ResNet-50 is multiplied by the
+width, the RGB input excepted.
 """
 import re
 from typing import Dict, List, Tuple
@@ -12,7 +14,10 @@ from typing import Dict, List, Tuple
 import torch
 import torchvision
 
-ARCHS = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152')
+# resnet50wN: the official SwAV wide ResNet-50s (every channel count x N, stem included), as
+# mmpretrain's / mmdet's / mmseg's ResNet(depth=50, stem_channels=64N, base_channels=64N)
+WIDE = {'resnet50w2': 2, 'resnet50w4': 4, 'resnet50w5': 5}
+ARCHS = ('resnet18', 'resnet34', 'resnet50', 'resnet101', 'resnet152', *WIDE)
 # (bottleneck, blocks per stage) -> name
 _DEPTHS = {
     (False, (2, 2, 2, 2)): 'resnet18',
@@ -27,10 +32,19 @@ def expected_shapes(arch: str = 'resnet50') -> Dict[str, Tuple[int, ...]]:
     """Names and shapes of the plain-stem ResNet ``arch`` without ``fc`` and BN counters."""
     if arch not in ARCHS:
         raise ValueError(f'unknown arch {arch!r}; choose one of {ARCHS}')
+    widen = WIDE.get(arch, 1)
     with torch.device('meta'):
-        model = getattr(torchvision.models, arch)()
-    return {k: tuple(v.shape) for k, v in model.state_dict().items()
-            if not k.startswith('fc.') and not k.endswith('num_batches_tracked')}
+        model = getattr(torchvision.models, 'resnet50' if widen > 1 else arch)()
+    shapes = {}
+    for key, value in model.state_dict().items():
+        if key.startswith('fc.') or key.endswith('num_batches_tracked'):
+            continue
+        shape = list(value.shape)
+        shape[0] *= widen  # output channels (or BN channels)
+        if len(shape) == 4 and shape[1] != 3:  # input channels, except the RGB stem
+            shape[1] *= widen
+        shapes[key] = tuple(shape)
+    return shapes
 
 
 def describe(state_dict: Dict[str, torch.Tensor]) -> str:
@@ -49,6 +63,11 @@ def describe(state_dict: Dict[str, torch.Tensor]) -> str:
     bottleneck = 'layer1.0.conv3.weight' in state_dict
     name = _DEPTHS.get((bottleneck, tuple(blocks)), 'an unknown-depth ResNet')
     width = tuple(state_dict['conv1.weight'].shape)
+    if name == 'resnet50' and width[0] != 64 and width[0] % 64 == 0:
+        name = f'resnet50w{width[0] // 64}'
+    elif name == 'resnet50' and width[0] != 64:
+        name = 'a resnet50 of unusual width'
+
     return f'{name} (blocks per stage {blocks}, conv1.weight {width})'
 
 

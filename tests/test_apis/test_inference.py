@@ -116,8 +116,9 @@ def test_extract_features_match_torchvision(trained):
     ref.eval()
     torch.manual_seed(1)
     images = torch.rand(2, 3, 96, 80) * 255  # RGB, 0-255
-    mean = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
-    std = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
+    # the official SwAV normalisation (facebookresearch/swav src/multicropdataset.py)
+    mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1) * 255
+    std = torch.tensor([0.228, 0.224, 0.225]).view(1, 3, 1, 1) * 255
     with torch.no_grad():
         x = ref.maxpool(ref.relu(ref.bn1(ref.conv1((images - mean) / std))))
         expected = []

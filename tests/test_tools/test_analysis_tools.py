@@ -195,11 +195,18 @@ def test_every_config_is_in_the_model_index():
             yield from models(REPO / entry)
         yield from data.get('Models', [])
 
-    listed = [m['Config'] for m in models(REPO / 'model-index.yml')]
+    entries = list(models(REPO / 'model-index.yml'))
+    listed = [m['Config'] for m in entries]
     configs = sorted(str(p.relative_to(REPO)) for p in (REPO / 'configs').rglob('*.py')
                      if '_base_' not in p.parts)
     assert sorted(set(listed)) == configs, 'add new configs to a metafile.yml'
-    assert len(listed) == len(set(listed)), 'a config is listed twice'
+    names = [m['Name'] for m in entries]
+    assert len(names) == len(set(names)), 'a model name is listed twice'
+    # a config is listed once, or once per release of its weights (e.g. official + mmselfsup)
+    for config in set(listed):
+        weights = [m.get('Weights') for m in entries if m['Config'] == config]
+        assert len(weights) == 1 or (None not in weights and
+                                     len(set(weights)) == len(weights)), config
 
 
 def test_curves_of_a_real_run_with_online_knn(tmp_path):

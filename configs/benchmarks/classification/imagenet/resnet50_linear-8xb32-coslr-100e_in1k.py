@@ -11,8 +11,10 @@ model = dict(
     data_preprocessor=dict(
         type='ClsDataPreprocessor',
         num_classes=1000,
+        # the official normalisation (src/multicropdataset.py, eval_linear.py): mean
+        # [0.485, 0.456, 0.406], std [0.228, 0.224, 0.225] x 255 (torchvision's red std is 0.229)
         mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
+        std=[58.14, 57.12, 57.375],
         to_rgb=True),
     backbone=dict(
         type='ResNet',
