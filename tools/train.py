@@ -12,12 +12,23 @@ from mmengine.runner import Runner
 from mmswav.engine.hooks.defaults import add_reliability_hooks
 from mmswav.utils import register_all_modules
 from mmswav.utils.config import replace_sync_bn, replace_sync_bn_logged
+from mmswav.utils.train_cli import (
+    ConfigError,
+    check_cli_options,
+    check_train_inputs,
+    explain_empty_epoch,
+    finish_train_config,
+)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a model with mmswav')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and checkpoints')
+    parser.add_argument(
+        '--data',
+        help='train on the images under this folder (any layout, recursively) or in this '
+        '.txt list, without labels: replaces the config\'s dataset, keeps its pipeline')
     parser.add_argument(
         '--resume',
         nargs='?',
@@ -57,6 +68,7 @@ def parse_args():
 def merge_args(cfg: Config, args) -> Config:
     """Apply the command-line options to the config."""
     cfg.launcher = args.launcher
+    check_cli_options(cfg, args.cfg_options)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
@@ -71,6 +83,7 @@ def merge_args(cfg: Config, args) -> Config:
             cfg.optim_wrapper.type = 'AutocastOptimWrapper'
             cfg.optim_wrapper.pop('loss_scale', None)
             cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+    finish_train_config(cfg, getattr(args, 'data', None))
     if args.sync_bn_to_bn:
         replace_sync_bn_logged(cfg._cfg_dict)
     elif not torch.cuda.is_available() and replace_sync_bn(copy.deepcopy(cfg._cfg_dict)):
@@ -95,12 +108,20 @@ def merge_args(cfg: Config, args) -> Config:
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    try:
+        cfg = merge_args(Config.fromfile(args.config), args)
+        check_train_inputs(cfg)
+    except ConfigError as error:
+        raise SystemExit(f'error: {error}') from None
     if args.launcher == 'pytorch' and not torch.cuda.is_available():
         # mmengine's pytorch launcher calls torch.cuda.set_device: start gloo (env://) here
         torch.distributed.init_process_group(backend='gloo')
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        with explain_empty_epoch(runner):
+            runner.train()
+    except ConfigError as error:
+        raise SystemExit(f'error: {error}') from None
 
 
 if __name__ == '__main__':

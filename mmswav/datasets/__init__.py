@@ -4,3 +4,4 @@
 import mmpretrain.datasets  # noqa: F401,E402  isort: skip
 
 from .transforms import *  # noqa: F401,F403
+from .unlabeled_images import UnlabeledImageDataset  # noqa: F401

@@ -6,10 +6,11 @@ from .knn_hook import KNNHook
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .rank_queues_hook import RankQueuesHook
 from .skipped_images_hook import SkippedImagesHook
+from .summary_hook import TrainingSummaryHook
 from .swav_hook import SwAVHook
 
 __all__ = [
     'KNNHook', 'SwAVHook', 'SwAVCollapseHook', 'InterruptHook', 'TrainingInterrupted',
     'NonFiniteLossHook', 'NonFiniteLossError', 'SkippedImagesHook', 'RankQueuesHook',
-    'RELIABILITY_HOOKS', 'add_reliability_hooks'
+    'RELIABILITY_HOOKS', 'add_reliability_hooks', 'TrainingSummaryHook'
 ]

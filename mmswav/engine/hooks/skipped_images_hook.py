@@ -75,8 +75,9 @@ class SkippedImagesHook(Hook):
         skipped = torch.tensor(self._total() - self._at_epoch_start)
         if get_world_size() > 1:
             all_reduce(skipped, op='sum')
-        level = 30 if int(skipped) else 20
+        if not int(skipped):
+            return  # nothing to report
         print_log(f'Epoch {runner.epoch + 1}: {int(skipped)} unreadable image(s) skipped '
                   '(named in the warnings above; set skip_unreadable=False in '
                   'RobustLoadImageFromFile to stop on the first one)', logger='current',
-                  level=level)
+                  level=30)
