@@ -3,7 +3,7 @@
 ``get_model`` / ``inference_model``."""
 import contextlib
 import os.path as osp
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
@@ -14,6 +14,8 @@ from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_state_dict
 from torch import Tensor
+
+from mmswav.evaluation.eval_pipeline import training_size
 
 from .convert import detect_layout, extract_backbone, read_checkpoint
 
@@ -83,29 +85,63 @@ def _out_indices(backbone: nn.Module, stages: Sequence[int]):
         backbone.out_indices = saved
 
 
+def _read(image: ImageType) -> np.ndarray:
+    """An RGB ``[H, W, 3]`` uint8 array of a path (decoded as mmcv's ``LoadImageFromFile``,
+    like the kNN tool) or an array; an unreadable file raises naming it."""
+    if isinstance(image, str):
+        if not osp.isfile(image):
+            raise FileNotFoundError(f'image {image} does not exist')
+        try:
+            img = mmcv.imread(image, channel_order='rgb')
+        except Exception as error:  # noqa: BLE001  OpenCV / Pillow raise many types
+            raise ValueError(f'can not read an RGB image from {image}: '
+                             f'{type(error).__name__}: {error}') from None
+    else:
+        img = image
+    if img is None or np.ndim(img) != 3 or img.shape[2] != 3:
+        name = image if isinstance(image, str) else f'an array of shape {np.shape(img)}'
+        raise ValueError(f'can not read an RGB image [H, W, 3] from {name} (missing, empty, '
+                         'truncated or not an image file)')
+    return img
+
+
 def load_images(images: Sequence[ImageType], size: int = 224,
-                resize: int = 256) -> Tensor:
+                resize: Optional[int] = 256) -> Tensor:
     """Read images (paths or RGB ``uint8`` arrays ``[H, W, 3]``), resize the short side to
-    ``resize``, centre-crop ``size``; return RGB ``[N, 3, size, size]`` float in 0-255."""
+    ``resize`` (Pillow, bilinear), centre-crop ``size``: the transforms of
+    ``tools/benchmarks/knn.py --resize R --crop S``. Returns RGB ``[N, 3, size, size]``
+    float in 0-255."""
+    from mmcv.transforms import Compose
+
+    from mmswav.evaluation.eval_pipeline import eval_transforms
+    from mmswav.registry import TRANSFORMS
+    with DefaultScope.overwrite_default_scope('mmswav'):
+        pipeline = Compose([TRANSFORMS.build(t) for t in eval_transforms(resize or 0, size)])
     batch = []
     for image in images:
-        img = mmcv.imread(image, channel_order='rgb') if isinstance(image, str) else image
-        if img is None or img.ndim != 3 or img.shape[2] != 3:
-            name = image if isinstance(image, str) else f'an array of shape {np.shape(img)}'
-            raise ValueError(f'can not read an RGB image [H, W, 3] from {name}')
-        h, w = img.shape[:2]
-        scale = resize / min(h, w)
-        img = mmcv.imresize(img, (max(size, round(w * scale)), max(size, round(h * scale))))
-        top, left = (img.shape[0] - size) // 2, (img.shape[1] - size) // 2
-        batch.append(torch.from_numpy(np.ascontiguousarray(
-            img[top:top + size, left:left + size])).permute(2, 0, 1))  # [3, H, W]
+        img = pipeline(dict(img=_read(image)))['img']
+        if img.shape[:2] != (size, size):  # smaller than the crop without a resize
+            raise ValueError(f'{image if isinstance(image, str) else "an array"}: '
+                             f'{img.shape[1]}x{img.shape[0]} after resize={resize}, smaller '
+                             f'than size={size}')
+        batch.append(torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1))
     return torch.stack(batch).float()  # [N, 3, H, W]
+
+
+def default_size(model: nn.Module) -> Tuple[int, int]:
+    """``(size, resize)`` for a model: its training crop size read from ``model.cfg``
+    (short side resized to it, then centre-cropped: the view ``knn.py --resize S --crop S``
+    gives, and the images as they are for CIFAR's 32 px); 224 / 256 without a training
+    pipeline in the config."""
+    size = training_size(getattr(model, 'cfg', None))
+    return (size, size) if size else (224, 256)
 
 
 @torch.no_grad()
 def extract_features(model: nn.Module, inputs: Union[Tensor, Sequence[ImageType]],
                      stages: Union[str, Sequence[int]] = 'last', pool: bool = True,
-                     normalized: bool = False) -> List[Tensor]:
+                     normalized: bool = False, size: Optional[int] = None,
+                     resize: Optional[int] = None) -> List[Tensor]:
     """Backbone features of images or a batch tensor.
 
     Args:
@@ -116,12 +152,19 @@ def extract_features(model: nn.Module, inputs: Union[Tensor, Sequence[ImageType]
             ResNet). Defaults to ``'last'``.
         pool (bool): Global-average-pool every map to ``[N, C]``. Defaults to True.
         normalized (bool): The tensor is already mean/std normalised. Defaults to False.
+        size (int, optional): Centre-crop size for image inputs. Defaults to None: the
+            model's training crop size (:func:`default_size`).
+        resize (int, optional): Short-side resize before the crop. Defaults to None:
+            ``size`` when ``size`` is given or read from the config, else 256.
 
     Returns:
         List[Tensor]: One tensor per requested stage, ``[N, C]`` or ``[N, C, h, w]``.
     """
     if not torch.is_tensor(inputs):
-        inputs = load_images(inputs)
+        if size is None:
+            size, default_resize = default_size(model)
+            resize = resize or default_resize
+        inputs = load_images(inputs, size, resize or size)
     if inputs.dim() != 4 or inputs.shape[1] != 3:
         raise ValueError(f'expected an [N, 3, H, W] tensor, got {tuple(inputs.shape)}')
     param = next(model.parameters())

@@ -6,9 +6,11 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.utils import ProgressBar
 from mmpretrain.datasets import CustomDataset
 from torch import Tensor
+
+from .eval_pipeline import eval_transforms
+from .progress import LineProgress, progress_bar
 
 # adaptive pooling size of feature1..feature5 (stem, stage1..4), as mmselfsup's
 # MultiPooling for the VOC07 SVM / multi-head linear benchmarks of the published tables
@@ -29,12 +31,8 @@ def build_eval_dataset(data_root: str, prefix: str, resize: int = 0,
     if not osp.isdir(folder):
         raise FileNotFoundError(f'{folder} does not exist: expected an ImageFolder '
                                 f'<class>/<image> layout (see docs/evaluation.md)')
-    pipeline = [dict(type='LoadImageFromFile')]
-    if resize:
-        pipeline.append(dict(type='ResizeEdge', scale=resize, edge='short', backend='pillow'))
-    if crop:
-        pipeline.append(dict(type='CenterCrop', crop_size=crop))
-    pipeline.append(dict(type='PackInputs'))
+    pipeline = [dict(type='LoadImageFromFile'), *eval_transforms(resize, crop),
+                dict(type='PackInputs')]
     return CustomDataset(data_root=data_root, data_prefix=prefix, pipeline=pipeline)
 
 
@@ -93,7 +91,7 @@ def extract_features(model: nn.Module, dataloader,
     model.eval()
     outputs: Dict[str, List[Tensor]] = {}
     labels: List[int] = []
-    bar = ProgressBar(len(dataloader.dataset)) if progress else None
+    bar = progress_bar(len(dataloader.dataset)) if progress else None
     for batch in dataloader:
         data = model.data_preprocessor(batch, False)
         inputs = data['inputs']
@@ -105,6 +103,6 @@ def extract_features(model: nn.Module, dataloader,
             labels.append(int(label[0]) if label is not None and len(label) else -1)
         for _ in range(len(inputs) if bar else 0):
             bar.update()
-    if bar:
-        print()
+    if bar is not None and not isinstance(bar, LineProgress):
+        print()  # end the redrawn terminal line
     return {k: torch.cat(v) for k, v in outputs.items()}, torch.tensor(labels)
