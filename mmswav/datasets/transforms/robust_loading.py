@@ -1,7 +1,7 @@
 # Copyright (c) mmswav contributors. All rights reserved.
 import multiprocessing
 import random
-from typing import Optional
+from typing import BinaryIO, Optional, Union
 
 import numpy as np
 import torch
@@ -29,22 +29,28 @@ def decode_rgb(path: str, max_pixels: Optional[int] = None,
             ``max_pixels``.
     """
     with fileio.get_local_path(path, backend_args=backend_args) as local:
-        old_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # own check below
-        try:
-            with Image.open(local) as img:
-                if max_pixels is not None and img.width * img.height > max_pixels:
-                    raise OSError(f'{img.width}x{img.height} pixels is over max_pixels='
-                                  f'{max_pixels}')
-                img.load()  # truncated data raises here
-                img = ImageOps.exif_transpose(img)
-                if img.mode in _SIXTEEN_BIT_MODES:
-                    arr = np.asarray(img, dtype=np.float64) / 257.  # 65535 -> 255
-                    img = Image.fromarray(np.clip(arr, 0, 255).round().astype(np.uint8))
-                elif img.mode == 'F':
-                    img = Image.fromarray(np.clip(np.asarray(img), 0, 255).astype(np.uint8))
-                return np.asarray(img.convert('RGB'))  # [H, W, 3]
-        finally:
-            Image.MAX_IMAGE_PIXELS = old_limit
+        return decode_rgb_file(local, max_pixels)
+
+
+def decode_rgb_file(file: Union[str, BinaryIO], max_pixels: Optional[int] = None) -> np.ndarray:
+    """:func:`decode_rgb` of a local path or an open binary file (e.g. a tar member's
+    ``io.BytesIO``); raises ``OSError`` (or Pillow's error) when it is not a whole image."""
+    old_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # own check below
+    try:
+        with Image.open(file) as img:
+            if max_pixels is not None and img.width * img.height > max_pixels:
+                raise OSError(f'{img.width}x{img.height} pixels is over max_pixels='
+                              f'{max_pixels}')
+            img.load()  # truncated data raises here
+            img = ImageOps.exif_transpose(img)
+            if img.mode in _SIXTEEN_BIT_MODES:
+                arr = np.asarray(img, dtype=np.float64) / 257.  # 65535 -> 255
+                img = Image.fromarray(np.clip(arr, 0, 255).round().astype(np.uint8))
+            elif img.mode == 'F':
+                img = Image.fromarray(np.clip(np.asarray(img), 0, 255).astype(np.uint8))
+            return np.asarray(img.convert('RGB'))  # [H, W, 3]
+    finally:
+        Image.MAX_IMAGE_PIXELS = old_limit
 
 
 @TRANSFORMS.register_module()

@@ -52,7 +52,8 @@ class InterruptHook(Hook):
     mmengine's ``EpochBasedTrainLoop`` restarts a resumed epoch from its first batch; this
     hook makes the sampler skip the batches the checkpoint has already trained, so the data
     order continues exactly (with :class:`RobustLoadImageFromFile` seeding augmentations
-    per sample, the crops too).
+    per sample, the crops too). A streamed dataset with ``set_start_batch``
+    (:class:`WebDatasetShards`) is told the batch to start at instead.
 
     Args:
         signals (Sequence[str | int]): Signals that stop with a checkpoint. Defaults to
@@ -149,6 +150,14 @@ class InterruptHook(Hook):
             return
         loader = runner.train_dataloader
         done = runner.iter - runner.epoch * len(loader)  # batches of this epoch trained
+        if hasattr(loader.dataset, 'set_start_batch'):  # a streamed (iterable) dataset
+            loader.dataset.set_start_batch(max(done, 0))
+            if done > 0:
+                self._restore = (loader.dataset, None)
+                print_log(f'Resuming inside epoch {runner.epoch + 1}: the dataset starts at '
+                          f'its batch {done}, the earlier ones are already trained',
+                          logger='current')
+            return
         batch_sampler = getattr(loader, 'batch_sampler', None)
         if done <= 0 or batch_sampler is None or not hasattr(batch_sampler, 'sampler'):
             return
@@ -161,7 +170,10 @@ class InterruptHook(Hook):
     def after_train_epoch(self, runner) -> None:
         if self._restore is not None:
             batch_sampler, sampler = self._restore
-            batch_sampler.sampler = sampler
+            if sampler is None:  # a streamed dataset: the next epoch starts at its start
+                batch_sampler.set_start_batch(0)
+            else:
+                batch_sampler.sampler = sampler
             self._restore = None
         if self._stop_requested():
             self._save_and_exit(runner, by_epoch=True)

@@ -6,6 +6,7 @@ from mmengine.dist import all_reduce, broadcast_object_list, get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from mmswav.datasets.shards import WebDatasetShards
 from mmswav.datasets.transforms import RobustLoadImageFromFile
 from mmswav.registry import HOOKS
 
@@ -29,7 +30,8 @@ def find_transforms(obj, cls: type, _depth: int = 0) -> Iterator:
 
 @HOOKS.register_module()
 class SkippedImagesHook(Hook):
-    """Logs how many unreadable images :class:`RobustLoadImageFromFile` skipped.
+    """Logs how many unreadable images :class:`RobustLoadImageFromFile` (or
+    :class:`WebDatasetShards`) skipped.
 
     Every iteration ``train/skipped_images`` (this rank's total) goes to the message hub, so
     it is in the log and every visualizer backend; after every epoch a line gives the
@@ -49,7 +51,7 @@ class SkippedImagesHook(Hook):
 
     def before_train(self, runner) -> None:
         self._loaders = list(find_transforms(runner.train_dataloader.dataset,
-                                             RobustLoadImageFromFile))
+                                             (RobustLoadImageFromFile, WebDatasetShards)))
         seed = [runner.seed if runner.seed is not None else 0]
         if get_world_size() > 1:  # the same augmentation seeds on every rank
             broadcast_object_list(seed, src=0)

@@ -1,0 +1,31 @@
+# ImageNet (or any larger collection) streamed from WebDataset tar shards, with the published
+# SwAV multi-crop (2 x 224 + 6 x 96, FastSwAVView defaults: flip, jitter 0.8 p=0.8, grayscale
+# p=0.2, blur p=0.5). Make the shards once (about 1,000 images / 100-150 MB per shard):
+#   python tools/dataset_converters/images2shards.py data/imagenet/train \
+#       data/imagenet-shards/train --shard-size 1000 --workers 16
+# 1,282 shards of 1,000 over 8 ranks x 8 workers: every reader gets 20 or 21 shards, so an
+# epoch repeats up to ~62k samples (4.8 %, logged); 1,280 shards of ~1,001 make it exact.
+# The dataset needs the dataloader's batch size and worker count: set them here.
+batch_size = 32
+num_workers = 8
+global_view = [dict(type='FastSwAVView', size=224, scale=(0.14, 1.))]
+local_view = [dict(type='FastSwAVView', size=96, scale=(0.05, 0.14))]
+train_pipeline = [
+    dict(type='MultiView', num_views=[2, 6], transforms=[global_view, local_view]),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=batch_size,
+    num_workers=num_workers,
+    persistent_workers=True,
+    pin_memory=True,
+    drop_last=True,
+    sampler=None,
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(
+        type='WebDatasetShards',
+        manifest='data/imagenet-shards/train/manifest.json',
+        batch_size=batch_size,
+        num_workers=num_workers,
+        buffer_size=5000,
+        pipeline=train_pipeline))
