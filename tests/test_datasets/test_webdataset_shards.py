@@ -174,3 +174,33 @@ def test_converter_manifest_skips_and_refuses_overwrite(tmp_path, capsys):
     assert [s['gt_label'] for s in ds][:10] == [0] * 5 + [1] * 5
     with pytest.raises(FileExistsError, match='refusing to overwrite'):
         images2shards.main([str(src), str(tmp_path / 'out')])
+
+
+QUICKSTART = REPO / 'configs/swav/swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32.py'
+QUICKSTART_SHARDS = QUICKSTART.with_name(QUICKSTART.stem + '-shards.py')
+
+
+def test_shard_quickstart_is_the_quickstart():
+    from mmengine.config import Config
+    folder, shards = Config.fromfile(str(QUICKSTART)), Config.fromfile(str(QUICKSTART_SHARDS))
+    for key in ('model', 'optim_wrapper', 'param_scheduler', 'train_cfg', 'custom_hooks'):
+        assert folder[key] == shards[key], key
+    views = [t for t in folder.train_dataloader.dataset.pipeline if t['type'] == 'MultiView']
+    assert views == [t for t in shards.train_dataloader.dataset.pipeline
+                     if t['type'] == 'MultiView']
+
+
+def test_quickstart_trains_from_shards(cifar_shards, tmp_path):
+    import subprocess
+    work = tmp_path / 'work'
+    out = subprocess.run(
+        [sys.executable, 'tools/train.py', str(QUICKSTART_SHARDS), '--work-dir', str(work),
+         '--cfg-options', f'train_dataloader.dataset.manifest={cifar_shards}',
+         'train_dataloader.batch_size=50', 'train_dataloader.dataset.batch_size=50',
+         'train_cfg.max_epochs=1', 'default_hooks.logger.interval=5'],
+        cwd=REPO, capture_output=True, text=True, timeout=900,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    log = out.stdout + out.stderr
+    assert 'Epoch(train) [1][20/20]' in log  # 1,000 images / 50, the manifest's length
+    assert (work / 'epoch_1.pth').is_file()
