@@ -7,6 +7,11 @@
 ``random`` is the config's model with its random initialisation (seeded). The images are
 read from ``<data-root>/<train-prefix>/<class>/*`` and ``<data-root>/<test-prefix>/...``
 (ImageFolder); the table is printed and saved as JSON.
+
+At ImageNet size (docs/evaluation.md): ``torchrun --nproc_per_node N tools/benchmarks/knn.py
+... --launcher pytorch`` extracts each rank's share; features over ``--memory-budget-gb``
+go to float16 memory maps in ``--memmap-dir``; the kNN searches the top max(k) once,
+blockwise (``--query-chunk`` x ``--bank-chunk``), on ``--device`` (the GPU when there is one).
 """
 import argparse
 import json
@@ -18,6 +23,7 @@ import time
 import torch
 from mmengine.config import Config
 from mmengine.dataset import default_collate
+from mmengine.dist import get_dist_info, init_dist
 from mmengine.logging import MMLogger
 from mmengine.runner import load_checkpoint
 from mmengine.runner.utils import set_random_seed
@@ -26,12 +32,12 @@ from torch.utils.data import DataLoader, Subset
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from common import format_table  # noqa: E402
 
-from mmswav.evaluation import (  # noqa: E402  # noqa: E402
+from mmswav.evaluation import (  # noqa: E402
     build_eval_dataset,
-    extract_features,
     knn_accuracy,
     logistic_regression_accuracy,
 )
+from mmswav.evaluation.dist_features import extract_features_dist  # noqa: E402
 from mmswav.registry import MODELS  # noqa: E402
 from mmswav.utils import register_all_modules, replace_sync_bn  # noqa: E402
 
@@ -63,6 +69,20 @@ def parse_args(argv=None):
     parser.add_argument('--no-progress', action='store_true',
                         help='no progress bar (batch jobs that log to a file)')
     parser.add_argument('--out', help='JSON file for the results')
+    parser.add_argument('--launcher', choices=['none', 'pytorch'], default='none',
+                        help='pytorch: one process per rank (torchrun), each extracts its '
+                        'share of the images')
+    parser.add_argument('--memory-budget-gb', type=float, default=8.,
+                        help='features larger than this (float32) go to float16 memory '
+                        'maps in --memmap-dir')
+    parser.add_argument('--memmap-dir', help='folder for the feature memory maps (shared '
+                        'by all ranks); defaults to <--out folder>/features')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
+                        help='device of the model and the kNN search. Defaults to the GPU '
+                        'when there is one')
+    parser.add_argument('--query-chunk', type=int, default=1024, help='queries per kNN block')
+    parser.add_argument('--bank-chunk', type=int, default=16384,
+                        help='memory-bank rows per kNN block')
     return parser.parse_args(argv)
 
 
@@ -100,6 +120,11 @@ def main(argv=None) -> dict:
     data_root = args.data_root or cfg.get('data_root', None)
     if data_root is None:
         raise ValueError(f'{args.config} has no data_root: pass --data-root')
+    if args.launcher != 'none':
+        init_dist(args.launcher, backend='nccl' if args.device.startswith('cuda') else 'gloo')
+    rank = get_dist_info()[0]
+    memmap_dir = args.memmap_dir or osp.join(osp.dirname(osp.abspath(args.out or 'knn.json')),
+                                              'features')
     loaders = {}
     for split, prefix in (('train', args.train_prefix), ('test', args.test_prefix)):
         dataset = build_eval_dataset(data_root, prefix, args.resize, args.crop)
@@ -109,22 +134,33 @@ def main(argv=None) -> dict:
                                     num_workers=args.num_workers, collate_fn=default_collate)
     rows = []
     for checkpoint in args.checkpoints:
-        model = build_model(cfg, checkpoint, args.seed)
+        model = build_model(cfg, checkpoint, args.seed).to(args.device)
         start = time.time()
         feats = {}
         for split, loader in loaders.items():
             print(f'[knn] {checkpoint}: extracting {split} features ({len(loader.dataset)})')
-            out, labels = extract_features(model, loader, progress=not args.no_progress)
+            out, labels = extract_features_dist(
+                model, loader.dataset, args.batch_size, args.num_workers,
+                progress=not args.no_progress, memory_budget_gb=args.memory_budget_gb,
+                memmap_dir=memmap_dir, prefix=split)
             feats[split] = (out['feature'], labels)
+        if rank != 0:
+            continue
         acc = knn_accuracy(*feats['train'], *feats['test'], ks=args.ks,
-                           temperature=args.temperature)
+                           temperature=args.temperature, chunk_size=args.query_chunk,
+                           bank_chunk=args.bank_chunk, device=args.device)
         if args.linear:
             print(f'[knn] {checkpoint}: fitting the logistic-regression probe')
-            acc['linear_top1'] = logistic_regression_accuracy(*feats['train'], *feats['test'])
+            dense = [torch.as_tensor(x, dtype=torch.float32) for x in
+                     (feats['train'][0], feats['test'][0])]  # loads memory maps in memory
+            acc['linear_top1'] = logistic_regression_accuracy(
+                dense[0].cpu(), feats['train'][1], dense[1].cpu(), feats['test'][1])
         rows.append(dict(model=checkpoint, **acc, minutes=(time.time() - start) / 60))
     result = dict(config=args.config, data_root=data_root, temperature=args.temperature,
                   num_train=len(loaders['train'].dataset),
                   num_test=len(loaders['test'].dataset), rows=rows)
+    if rank != 0:
+        return result
     columns = ['model'] + [f'top1_k{k}' for k in args.ks]
     print(format_table(rows, columns + (['linear_top1'] if args.linear else [])))
     if args.out:
