@@ -9,7 +9,7 @@ built on the ``meta`` device (no memory, no download); for the official SwAV wid
 width, the RGB input excepted.
 """
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torchvision
@@ -99,5 +99,30 @@ def check_resnet(state_dict: Dict[str, torch.Tensor], arch: str = 'resnet50',
             details.append(f'{len(wrong)} of another shape (e.g. {k}: '
                            f'{tuple(found[k].shape)} vs {expected[k]})')
         raise ValueError(f'{source}: the backbone is {describe(state_dict)}, not a plain-stem '
-                         f'{arch}: ' + '; '.join(details) + '. Pass the matching --arch, or '
-                         'convert a checkpoint of this architecture.')
+                         f'{arch}: ' + '; '.join(details) + '. ' + what_to_do(found))
+
+
+def matching_arch(state_dict: Dict[str, torch.Tensor]) -> Optional[str]:
+    """The name in :data:`ARCHS` whose keys and shapes ``state_dict`` has exactly, or None."""
+    found = {k: tuple(v.shape) for k, v in state_dict.items()
+             if not k.endswith('num_batches_tracked')}
+    return next((a for a in ARCHS if expected_shapes(a) == found), None)
+
+
+def what_to_do(state_dict: Dict[str, torch.Tensor]) -> str:
+    """The next step after a failed check: the ``--arch`` that fits, or, when none does (a
+    CIFAR stem, another width, another network), ``extract_backbone_weights.py``."""
+    arch = matching_arch(state_dict)
+    if arch is not None:
+        return f'It is a {arch}: pass --arch {arch}.'
+    conv1 = state_dict.get('conv1.weight')
+    why = 'its layers match none of them'
+    if conv1 is not None and conv1.dim() == 4 and conv1.shape[-1] == 3:
+        why = (f'it has a CIFAR stem (3x3 conv1, {conv1.shape[0]} channels; mmdet\'s '
+               'ResNet has a 7x7 conv1 and a max-pool)')
+    elif conv1 is not None and conv1.shape[0] not in (64, 128, 256, 320):
+        why = f'its stem has {conv1.shape[0]} channels (64 in mmdet\'s ResNet)'
+    return (f'No --arch fits ({", ".join(ARCHS)}): {why}, so mmdet / mmseg cannot load it '
+            'as their ResNet. To keep its weights for a backbone of the same type (e.g. '
+            "mmpretrain's ResNet_CIFAR), use tools/model_converters/extract_backbone_weights.py "
+            'SRC DST (keys backbone.*; --remove-prefix for bare keys).')
