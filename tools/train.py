@@ -10,6 +10,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmswav.engine.hooks.defaults import add_reliability_hooks
+from mmswav.engine.resume import add_resume_args, prepare_resume
 from mmswav.utils import register_all_modules
 from mmswav.utils.config import replace_sync_bn, replace_sync_bn_logged
 from mmswav.utils.train_cli import (
@@ -29,13 +30,7 @@ def parse_args():
         '--data',
         help='train on the images under this folder (any layout, recursively) or in this '
         '.txt list, without labels: replaces the config\'s dataset, keeps its pipeline')
-    parser.add_argument(
-        '--resume',
-        nargs='?',
-        type=str,
-        const='auto',
-        help='resume from this checkpoint; without a path, from the latest checkpoint '
-        'in the work_dir')
+    add_resume_args(parser)  # --resume [PATH], --resume-if-possible, --accept-seed-change
     parser.add_argument('--amp', action='store_true', help='mixed precision training')
     parser.add_argument(
         '--sync-bn-to-bn',
@@ -96,12 +91,7 @@ def merge_args(cfg: Config, args) -> Config:
         if backend != 'gloo':
             print(f'No GPU: distributed backend {backend} -> gloo')
             cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
+    prepare_resume(cfg, args)  # atomic checkpoints; checked resume (mmswav/engine/resume.py)
     return cfg
 
 

@@ -151,6 +151,10 @@ def test_cli_sigterm_saves_and_resume_finishes(image_folder, tmp_path):
     seen += proc.communicate(timeout=120)[0]
     assert proc.returncode == 128 + signal.SIGTERM, seen[-3000:]
     saved = Path((work_dir / 'last_checkpoint').read_text())
+    # the stop message gives the whole command: the run's --cfg-options included
+    printed = seen.split('Resume with:\n', 1)[1].splitlines()[0].strip()
+    assert printed.startswith(f'python {cmd[1]} {CONFIG} --work-dir {work_dir}'), printed
+    assert ' '.join(opts) in printed and printed.endswith(' --resume'), printed
     done = torch.load(saved, weights_only=False)['meta']['iter']
     assert saved.name == f'iter_{done}.pth' and 2 <= done < 8, seen[-2000:]
     out = subprocess.run(cmd + ['--resume'] + opts, cwd=REPO, capture_output=True,

@@ -3,8 +3,9 @@
 
     python tools/analysis_tools/plot_curves.py work_dirs/RUN [--keys loss lr] [--out RUN.png]
 
-Reads mmengine's scalar log ``<work_dir>/<timestamp>/vis_data/scalars.json`` (the latest run
-of the work_dir, or a ``scalars.json`` given directly): one JSON object per line, written by
+Reads mmengine's scalar logs ``<work_dir>/<timestamp>/vis_data/scalars.json`` (all runs of
+the work_dir, a run and its resumes joined into one curve by :func:`join_runs`; or a
+``scalars.json`` given directly): one JSON object per line, written by
 ``LocalVisBackend``. The x axis is iterations (see :func:`series` for evaluation lines).
 Without ``--keys``: ``loss``, ``lr`` and every key that contains ``knn``, ``top1``, ``accuracy``
 or ``prototypes_used`` (the collapse signal of ``SwAVCollapseHook``).
@@ -33,6 +34,34 @@ def find_scalars_file(path: str) -> str:
             f'no scalar log under {path}: expected {path}/<timestamp>/vis_data/scalars.json '
             "(written by mmengine's LocalVisBackend); pass a work_dir of a run or the file")
     return candidates[-1]  # timestamps sort in time order
+
+
+def find_scalars_files(path: str) -> List[str]:
+    """Every run's ``scalars.json`` in a work_dir, in time order (or ``[path]`` for a file).
+
+    Raises:
+        FileNotFoundError: When there is no scalar log, naming where it looked.
+    """
+    if osp.isfile(path):
+        return [path]
+    find_scalars_file(path)  # the error when there is none
+    return sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
+
+
+def join_runs(runs: Sequence[Sequence[dict]]) -> List[dict]:
+    """One curve from the runs of a work_dir (a run and its resumes), in time order.
+
+    A resumed run restarts at its checkpoint's iteration: the lines of the earlier runs from
+    that iteration on (trained again after the resume, or lost with a kill) are replaced.
+    """
+    joined: List[dict] = []
+    for records in runs:
+        iters = [r['iter'] for r in records if 'iter' in r]
+        if iters:
+            start = min(iters)
+            joined = [r for r in joined if r.get('iter', r.get('step', 0)) < start]
+        joined.extend(records)
+    return joined
 
 
 def load_scalars(filename: str) -> List[dict]:
@@ -142,10 +171,11 @@ def parse_args():
 
 def main():
     args = parse_args()
-    scalars = find_scalars_file(args.path)
-    records = load_scalars(scalars)
+    files = find_scalars_files(args.path)
+    records = join_runs([load_scalars(f) for f in files])
+    scalars = files[-1] if len(files) == 1 else f'{args.path} ({len(files)} runs joined)'
     keys = select_keys(records, args.keys)
-    out = args.out or osp.join(args.path if osp.isdir(args.path) else osp.dirname(scalars),
+    out = args.out or osp.join(args.path if osp.isdir(args.path) else osp.dirname(files[0]),
                                'curves.png')
     counts = plot_curves(records, keys, out, title=args.title, dpi=args.dpi)
     print(f'{scalars}: plotted ' + ', '.join(f'{k} ({n} points)' for k, n in counts.items())

@@ -15,6 +15,9 @@ from mmengine.runner import EpochBasedTrainLoop
 
 from mmswav.registry import HOOKS
 
+from .atomic_checkpoint_hook import save_checkpoint_atomic, write_text_atomic
+from .resume_guard_hook import ResumeRefused
+
 
 class TrainingInterrupted(SystemExit):
     """Raised after the resumable checkpoint of a SIGTERM / Ctrl-C is saved."""
@@ -123,15 +126,14 @@ class InterruptHook(Hook):
             raise RuntimeError('InterruptHook: the weights are not finite; not saving a '
                                'checkpoint over the good ones')
         name = f'epoch_{runner.epoch + 1}.pth' if by_epoch else f'iter_{runner.iter + 1}.pth'
-        runner.save_checkpoint(runner.work_dir, name, by_epoch=by_epoch)
-        path = osp.join(runner.work_dir, name)
+        path = save_checkpoint_atomic(runner, runner.work_dir, name, by_epoch=by_epoch)
         if is_main_process():
-            with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
-                f.write(path)
+            write_text_atomic(osp.join(runner.work_dir, 'last_checkpoint'), path)
         self.after_train(runner)
-        print_log(f'Interrupted: saved {path}. Resume with `python tools/train.py CONFIG '
-                  f'--work-dir {runner.work_dir} --resume` (same world size and batch).',
-                  logger='current', level=30)
+        from mmswav.engine.resume import resume_command  # the CLI side imports the hooks
+        launcher = '' if runner.launcher == 'none' else ' (through the same launcher)'
+        print_log(f'Interrupted: saved {path}. Resume with{launcher}:\n  '
+                  f'{resume_command(runner.work_dir)}', logger='current', level=30)
         raise TrainingInterrupted(128 + int(self._received))
 
     def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
@@ -150,6 +152,11 @@ class InterruptHook(Hook):
             return
         loader = runner.train_dataloader
         done = runner.iter - runner.epoch * len(loader)  # batches of this epoch trained
+        if done >= len(loader):  # never an epoch checkpoint with 0 trained iterations
+            raise ResumeRefused(
+                f'Cannot resume inside epoch {runner.epoch + 1}: the checkpoint has trained '
+                f'{done} batches of it but an epoch now has {len(loader)}; the batch size, '
+                'world size or dataset changed. Resume with the values of that run.')
         if hasattr(loader.dataset, 'set_start_batch'):  # a streamed (iterable) dataset
             loader.dataset.set_start_batch(max(done, 0))
             if done > 0:
