@@ -6,11 +6,17 @@ import mmpretrain.evaluation  # noqa: F401
 from .features import build_eval_dataset, extract_features, gap_features, multi_layer_features
 from .knn import knn_accuracy, knn_predict
 from .linear_probe import logistic_regression_accuracy
-from .multi_head import MultiHeadAccuracy, MultiLinearClsHead, ResNetMultiStage
+from .multi_head import (
+    MultiHeadAccuracy,
+    MultiLinearClsHead,
+    ResNetCIFARMultiStage,
+    ResNetMultiStage,
+)
 from .svm import low_shot_svm, train_eval_svm, voc07_ap
 
 __all__ = [
     'build_eval_dataset', 'extract_features', 'gap_features', 'knn_accuracy', 'knn_predict',
     'logistic_regression_accuracy', 'multi_layer_features', 'MultiHeadAccuracy',
-    'MultiLinearClsHead', 'ResNetMultiStage', 'low_shot_svm', 'train_eval_svm', 'voc07_ap'
+    'MultiLinearClsHead', 'ResNetCIFARMultiStage', 'ResNetMultiStage', 'low_shot_svm',
+    'train_eval_svm', 'voc07_ap'
 ]

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.evaluator import BaseMetric
-from mmpretrain.models.backbones import ResNet
+from mmpretrain.models.backbones import ResNet, ResNet_CIFAR
 from mmpretrain.models.heads import ClsHead
 from mmpretrain.structures import DataSample
 from torch import Tensor
@@ -26,6 +26,15 @@ from .features import resnet_maps
 class ResNetMultiStage(ResNet):
     """A ResNet whose outputs are the stem (after max-pool) and every stage:
     ``(feature1, ..., feature5)``. Same arguments as mmpretrain's ``ResNet``."""
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        return resnet_maps(self, x)
+
+
+@MODELS.register_module()
+class ResNetCIFARMultiStage(ResNet_CIFAR):
+    """mmpretrain's ``ResNet_CIFAR`` (3x3 stride-1 stem, no max-pool) returning the stem and
+    every stage, ``(feature1, ..., feature5)``, like :class:`ResNetMultiStage`."""
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         return resnet_maps(self, x)

@@ -57,17 +57,33 @@ def train_eval_svm(train_feats: np.ndarray, train_labels: np.ndarray, test_feats
     """Per-class SVMs with the cost chosen by cross-validated AP; test mAP (%).
 
     Returns:
-        dict: ``mAP``, ``class_ap`` (list, %), ``costs`` (chosen per class).
+        dict: ``mAP``, ``class_ap`` (list, %), ``costs`` (chosen per class), and for
+        single-label data (one positive per row) ``top1`` (%), the arg-max of the
+        one-vs-rest scores.
     """
     train_feats = _normalise(train_feats)
     test_feats = _normalise(test_feats)
-    aps, chosen = [], []
+    aps, chosen, scores = [], [], []
     for c in range(train_labels.shape[1]):
         cost = max(costs, key=lambda x: _cv_ap(train_feats, train_labels[:, c], x, folds))
         clf = _fit(train_feats, train_labels[:, c], cost)
-        aps.append(100 * voc07_ap(clf.decision_function(test_feats), test_labels[:, c]))
+        scores.append(clf.decision_function(test_feats))
+        aps.append(100 * voc07_ap(scores[-1], test_labels[:, c]))
         chosen.append(cost)
-    return dict(mAP=float(np.nanmean(aps)), class_ap=aps, costs=chosen)
+    result = dict(mAP=float(np.nanmean(aps)), class_ap=aps, costs=chosen)
+    if ((train_labels == 1).sum(1) == 1).all() and ((test_labels == 1).sum(1) == 1).all():
+        pred = np.stack(scores, axis=1).argmax(1)
+        result['top1'] = 100 * float((pred == test_labels.argmax(1)).mean())
+    return result
+
+
+def one_vs_rest_labels(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """Single-label class indices ``[N]`` as ``[N, num_classes]`` labels in {1, -1}."""
+    labels = np.asarray(labels)
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(f'labels must be in [0, {num_classes}), got {labels.min()} ... '
+                         f'{labels.max()}')
+    return np.where(labels[:, None] == np.arange(num_classes)[None], 1, -1)
 
 
 def low_shot_samples(labels: np.ndarray, k: int, seed: int) -> np.ndarray:

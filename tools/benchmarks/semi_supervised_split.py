@@ -1,17 +1,22 @@
 # Copyright (c) mmswav contributors. All rights reserved.
-"""Write the 1 % / 10 % ImageNet label subsets for semi-supervised fine-tuning.
+"""Write the 1 % / 10 % label subsets for semi-supervised fine-tuning.
 
     python tools/benchmarks/semi_supervised_split.py data/imagenet/meta/train.txt \
         --percent 1 10 [--seed 0] [--simclr-list 1percent.txt]
+    python tools/benchmarks/semi_supervised_split.py data/cifar10-jpg/train --percent 1 10
 
-Input: mmpretrain's annotation list (``<relative path> <label>`` per line). Output, next to
-it: ``train_1percent.txt``, ``train_10percent.txt`` in the same format. Deterministic and
+Input: mmpretrain's annotation list (``<relative path> <label>`` per line), or an ImageFolder
+directory ``<class>/<image>`` (class index = rank of the sorted folder name, as mmpretrain's
+``CustomDataset``). Output: ``train_1percent.txt``, ``train_10percent.txt`` in the list format,
+next to the list file, or for a folder in ``<folder>/../meta/`` (paths relative to the
+folder, i.e. the config's ``data_prefix``); ``--out-dir`` elsewhere. Deterministic and
 class-balanced: per class, ``max(1, round(n_c * p / 100))`` images chosen by a seeded
 permutation of the class's sorted list. ``--simclr-list`` instead keeps exactly the images
 named in SimCLR's published ``1percent.txt`` / ``10percent.txt`` (the lists the SwAV paper
 used), matched by file name.
 """
 import argparse
+import os
 import os.path as osp
 from collections import defaultdict
 from typing import Dict, List, Sequence, Tuple
@@ -21,8 +26,9 @@ import numpy as np
 
 def read_ann(path: str) -> List[Tuple[str, int]]:
     if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} does not exist: expected mmpretrain\'s ImageNet '
-                                'annotation list "<relative path> <label>" per line')
+        raise FileNotFoundError(f'{path} does not exist: expected mmpretrain\'s annotation '
+                                'list "<relative path> <label>" per line, or an ImageFolder '
+                                'directory')
     items = []
     with open(path) as f:
         for n, line in enumerate(f, 1):
@@ -34,6 +40,18 @@ def read_ann(path: str) -> List[Tuple[str, int]]:
                                  f'{line.strip()!r}')
             items.append((parts[0], int(parts[1])))
     return items
+
+
+def read_image_folder(folder: str) -> List[Tuple[str, int]]:
+    """``(<class>/<file>, class index)`` of every image under ``folder``, in the order and with
+    the class indices of mmpretrain's ``CustomDataset`` (sorted folder names)."""
+    from mmpretrain.datasets import CustomDataset
+    if not osp.isdir(folder):
+        raise FileNotFoundError(f'{folder} is not a folder: expected an ImageFolder '
+                                '<class>/<image> layout or an annotation list file')
+    dataset = CustomDataset(data_root=folder, pipeline=[], serialize_data=False)
+    return [(osp.relpath(info['img_path'], folder), int(info['gt_label']))
+            for info in dataset.data_list]
 
 
 def balanced_subset(items: Sequence[Tuple[str, int]], percent: float,
@@ -71,16 +89,24 @@ def write_ann(path: str, items: Sequence[Tuple[str, int]]) -> None:
 
 
 def main(argv=None) -> Dict[str, str]:
-    parser = argparse.ArgumentParser(description='ImageNet 1%/10% label subsets')
-    parser.add_argument('ann_file', help='mmpretrain ImageNet train list (meta/train.txt)')
+    parser = argparse.ArgumentParser(description='1%%/10%% label subsets (class-balanced)')
+    parser.add_argument('ann_file', help='mmpretrain train list (meta/train.txt) or an '
+                        'ImageFolder directory (e.g. data/cifar10-jpg/train)')
     parser.add_argument('--percent', type=float, nargs='+', default=[1, 10])
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--simclr-list', nargs='+', default=None,
                         help='SimCLR subset files, one per --percent value')
-    parser.add_argument('--out-dir', help='defaults to the folder of ann_file')
+    parser.add_argument('--out-dir', help='defaults to the folder of ann_file, or '
+                        '<folder>/../meta for an ImageFolder directory')
     args = parser.parse_args(argv)
-    items = read_ann(args.ann_file)
-    out_dir = args.out_dir or osp.dirname(osp.abspath(args.ann_file))
+    if osp.isdir(args.ann_file):
+        items = read_image_folder(args.ann_file)
+        default_out = osp.join(osp.dirname(osp.abspath(args.ann_file.rstrip('/'))), 'meta')
+    else:
+        items = read_ann(args.ann_file)
+        default_out = osp.dirname(osp.abspath(args.ann_file))
+    out_dir = args.out_dir or default_out
+    os.makedirs(out_dir, exist_ok=True)
     if args.simclr_list and len(args.simclr_list) != len(args.percent):
         raise ValueError('give one --simclr-list file per --percent value')
     written = {}
