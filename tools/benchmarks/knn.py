@@ -48,21 +48,28 @@ def parse_args(argv=None):
     parser.add_argument('--checkpoints', nargs='+', default=['random'],
                         help="checkpoint files, or 'random' for the random initialisation")
     parser.add_argument('--data-root', help='ImageFolder root; defaults to the config data_root')
-    parser.add_argument('--train-prefix', default='train')
-    parser.add_argument('--test-prefix', default='test')
+    parser.add_argument('--train-prefix', default='train',
+                        help='memory-bank split: <data-root>/<train-prefix>/<class>/*')
+    parser.add_argument('--test-prefix', default='test',
+                        help='query split: <data-root>/<test-prefix>/<class>/*')
     parser.add_argument('--resize', type=int, default=0,
                         help='resize the short edge then centre-crop (e.g. 256/224 on '
                         'ImageNet); 0 keeps the images as they are (CIFAR)')
     parser.add_argument('--crop', type=int, default=0, help='centre-crop size')
-    parser.add_argument('--ks', type=int, nargs='+', default=[10, 20, 100, 200])
-    parser.add_argument('--temperature', type=float, default=0.07)
+    parser.add_argument('--ks', type=int, nargs='+', default=[10, 20, 100, 200],
+                        help='numbers of neighbours k to report')
+    parser.add_argument('--temperature', type=float, default=0.07,
+                        help='temperature of the exp(similarity / T) vote weights')
     parser.add_argument('--train-subset', type=int, default=0,
                         help='use only the first N training images (every k-th), 0 = all')
     parser.add_argument('--test-subset', type=int, default=0,
                         help='use only N evenly spaced test images (smoke runs), 0 = all')
-    parser.add_argument('--batch-size', type=int, default=256)
-    parser.add_argument('--num-workers', type=int, default=2)
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--batch-size', type=int, default=256,
+                        help='images per feature-extraction batch')
+    parser.add_argument('--num-workers', type=int, default=2,
+                        help='dataloader worker processes')
+    parser.add_argument('--seed', type=int, default=0,
+                        help="seed of the 'random' model's initialisation")
     parser.add_argument('--linear', action='store_true',
                         help='also fit a logistic regression on the same frozen features '
                         '(the fast "linear" figure)')
