@@ -105,8 +105,7 @@ def train_and_evaluate(run: dict, args) -> dict:
     work_dir = osp.join(args.work_dir, run['name'])
     os.makedirs(work_dir, exist_ok=True)
     log_file = osp.join(work_dir, 'ablation.log')
-    options = dict(run['options'], data_root=args.data_root,
-                   **{'train_dataloader.dataset.data_root': args.data_root})
+    options = dict(run['options'], **{'train_dataloader.dataset.data_root': args.data_root})
     if args.subset:
         options['train_dataloader.dataset.indices'] = args.subset
     cmd = [sys.executable, 'tools/train.py', run['config'], '--work-dir', work_dir]
