@@ -3,10 +3,6 @@
 checkpoint), resume past a torn latest checkpoint, truncations never loaded as intact, and
 pickles that would run code refused."""
 import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -19,40 +15,7 @@ from mmswav.utils.checkpoint import (
     UnsafeCheckpointError,
     load_local_checkpoint,
 )
-from tests.conftest import make_image_folder
-
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'tests/data/swav_tiny_cpu.py'
-
-
-def train(work_dir, images, *extra, options=(), driver=None, env=None):
-    """``tools/train.py`` on 16 images, batch 4 (4 iterations an epoch), narrow ResNet-18;
-    through ``driver`` (a script that patches, then runs tools/train.py) when given."""
-    cmd = [sys.executable, str(driver) if driver else 'tools/train.py', str(CONFIG),
-           '--work-dir', str(work_dir), *extra, '--cfg-options',
-           f'train_dataloader.dataset.data_root={images}', 'model.backbone.stem_channels=16',
-           'model.backbone.base_channels=16', 'model.neck.in_channels=128', *options]
-    env = dict(os.environ, OMP_NUM_THREADS='1', **(env or {}))
-    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
-    return out.returncode, out.stdout + out.stderr
-
-
-@pytest.fixture(scope='module')
-def finished(tmp_path_factory):
-    """A finished 2-epoch run: epoch_1.pth, epoch_2.pth, last_checkpoint -> epoch_2.pth."""
-    tmp = tmp_path_factory.mktemp('finished')
-    images = make_image_folder(tmp / 'images')
-    rc, log = train(tmp / 'work', images)
-    assert rc == 0, log[-3000:]
-    return images, tmp / 'work'
-
-
-def copy_run(finished, tmp_path):
-    images, work = finished
-    shutil.copytree(work, tmp_path / 'work')
-    last = tmp_path / 'work' / 'last_checkpoint'
-    last.write_text(last.read_text().replace(str(work), str(tmp_path / 'work')))
-    return images, tmp_path / 'work'
+from tests.test_engine.cli_helpers import copy_run, train
 
 
 def test_torn_latest_checkpoint_resumes_from_the_previous_one(finished, tmp_path):

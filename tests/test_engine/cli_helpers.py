@@ -1,0 +1,31 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""Run ``tools/train.py`` on a tiny config in a subprocess (the checkpoint and resume tests)."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / 'tests/data/swav_tiny_cpu.py'
+
+
+def train(work_dir, images, *extra, options=(), driver=None, env=None):
+    """``tools/train.py`` on 16 images, batch 4 (4 iterations an epoch), narrow ResNet-18;
+    through ``driver`` (a script that patches, then runs tools/train.py) when given."""
+    cmd = [sys.executable, str(driver) if driver else 'tools/train.py', str(CONFIG),
+           '--work-dir', str(work_dir), *extra, '--cfg-options',
+           f'train_dataloader.dataset.data_root={images}', 'model.backbone.stem_channels=16',
+           'model.backbone.base_channels=16', 'model.neck.in_channels=128', *options]
+    env = dict(os.environ, OMP_NUM_THREADS='1', **(env or {}))
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300, env=env)
+    return out.returncode, out.stdout + out.stderr
+
+
+def copy_run(finished, tmp_path):
+    """A copy of the `finished` fixture's work dir (last_checkpoint pointing into it)."""
+    images, work = finished
+    shutil.copytree(work, tmp_path / 'work')
+    last = tmp_path / 'work' / 'last_checkpoint'
+    last.write_text(last.read_text().replace(str(work), str(tmp_path / 'work')))
+    return images, tmp_path / 'work'
