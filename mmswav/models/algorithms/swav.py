@@ -48,9 +48,9 @@ class SwAV(BaseSelfSupervisor):
 
         For the published 2x224 + 6x96 recipe this is ``[2, 8]``.
         """
-        sizes = torch.tensor([tuple(x.shape[-2:]) for x in inputs])  # [V, 2]
-        _, counts = torch.unique_consecutive(sizes, dim=0, return_counts=True)
-        return torch.cumsum(counts, 0).tolist()
+        ends = [i for i in range(1, len(inputs))  # shapes only: no tensor op per step
+                if inputs[i].shape[-2:] != inputs[i - 1].shape[-2:]]
+        return ends + [len(inputs)] if inputs else []
 
     def embed(self, inputs: List[Tensor]) -> Tensor:
         """Unit-norm embeddings of all crops, crop-major ``[V * B, feat_dim]``."""

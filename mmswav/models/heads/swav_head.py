@@ -1,5 +1,5 @@
 # Copyright (c) mmswav contributors. All rights reserved.
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -71,12 +71,24 @@ class SwAVHead(BaseModule):
         self.register_buffer('epoch', torch.zeros((), dtype=torch.long))
         self.register_buffer('iteration', torch.zeros((), dtype=torch.long))
         self.prototypes_used: Optional[Tensor] = None  # set by every loss(); not a buffer
+        # Host copies of the schedule and of the queue fill, so that the per-step path never
+        # reads a device tensor (a host sync on GPU); None: unknown (after a load), read once.
+        self._progress: Optional[Tuple[int, int]] = None
+        self._queue_rows: Optional[int] = 0
 
     # ---- schedule ---------------------------------------------------------------------
     def set_progress(self, epoch: int, iteration: int) -> None:
         """Record the runner's epoch and iteration (called by :class:`SwAVHook`)."""
-        self.epoch.fill_(epoch)
+        self.epoch.fill_(epoch)  # the buffers (for checkpoints): no host sync
         self.iteration.fill_(iteration)
+        self._progress = (int(epoch), int(iteration))
+
+    def _host_progress(self) -> Tuple[int, int]:
+        """``(epoch, iteration)`` as Python ints: the copy kept by :meth:`set_progress`,
+        or the buffers read once when it is unknown (fresh head, checkpoint load)."""
+        if self._progress is None:
+            self._progress = (int(self.epoch), int(self.iteration))
+        return self._progress
 
     @property
     def queue_active(self) -> bool:
@@ -84,14 +96,22 @@ class SwAVHead(BaseModule):
         ``iteration >= iter_queue_starts`` when that is set)."""
         if self.queue.shape[1] == 0:
             return False
+        epoch, iteration = self._host_progress()
         if self.iter_queue_starts is not None:
-            return int(self.iteration) >= self.iter_queue_starts
-        return int(self.epoch) >= self.epoch_queue_starts
+            return iteration >= self.iter_queue_starts
+        return epoch >= self.epoch_queue_starts
 
     @property
     def prototypes_frozen(self) -> bool:
         """Whether the prototypes get no gradient at this iteration."""
-        return int(self.iteration) < self.freeze_prototypes_iters
+        return self._host_progress()[1] < self.freeze_prototypes_iters
+
+    def _queue_full(self) -> bool:
+        """Whether every queue row holds an embedding (unit norm, never all-zero); the
+        count of filled rows is kept on the host, read from the queue once after a load."""
+        if self._queue_rows is None:
+            self._queue_rows = int(self.queue[0].any(dim=1).sum())
+        return self._queue_rows >= self.queue.shape[1]
 
     def prototype_layers(self) -> List[nn.Linear]:
         """The prototype heads as a list (one entry unless ``num_prototypes`` is a list)."""
@@ -141,13 +161,15 @@ class SwAVHead(BaseModule):
             print_log(f'SwAVHead: queue trimmed from {self.queue.shape[1]} to {keep} per '
                       f'rank, a multiple of the batch size {batch_size}', logger='current')
             self.queue = self.queue[:, :keep].contiguous()
-        full = bool(self.queue[0, -1].any())  # embeddings have unit norm, never all-zero
+            self._queue_rows = None if self._queue_rows is None else min(self._queue_rows, keep)
+        full = self._queue_full()
         layers = self.prototype_layers()
         scores = [[layer(q.to(layer.weight.dtype)) for q in self.queue]
                   for layer in layers] if full else [None] * len(layers)
         crops = embeddings.detach().view(self.loss_module.total_crops, batch_size, -1)
         self.queue[:, batch_size:] = self.queue[:, :-batch_size].clone()
         self.queue[:, :batch_size] = crops[self.loss_module.crops_for_assign]
+        self._queue_rows = min(self._queue_rows + batch_size, self.queue.shape[1])
         return scores
 
     @torch.no_grad()
@@ -185,4 +207,5 @@ class SwAVHead(BaseModule):
                     f'model\'s {tuple(self.queue.shape)} (crops_for_assign or feat_dim '
                     'changed); drop the key or fix the config')
             self.queue = torch.zeros_like(saved, device=self.queue.device)
+        self._progress, self._queue_rows = None, None  # read the loaded buffers once
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
