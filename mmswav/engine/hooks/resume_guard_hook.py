@@ -2,7 +2,7 @@
 """Refuse a resume whose batch size, world size, dataset length or seed changed."""
 from typing import Dict, Optional
 
-from mmengine.dist import get_world_size
+from mmengine.dist import get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
@@ -32,8 +32,15 @@ def run_info(runner) -> Dict[str, Optional[int]]:
         world_size=get_world_size(),
         dataset_length=len(loader.dataset),
         iters_per_epoch=len(loader),
-        seed=runner.seed,
+        seed=base_seed(runner),
         sampler_seed=None if seed is None else int(seed))
+
+
+def base_seed(runner) -> Optional[int]:
+    """The run's seed as in ``randomness.seed`` (``diff_rank_seed`` adds the rank to it)."""
+    if runner.seed is None or not runner._randomness_cfg.get('diff_rank_seed', False):
+        return runner.seed
+    return runner.seed - get_rank()
 
 
 def changes(saved: dict, current: dict, accept_seed_change: bool = False) -> Dict[str, tuple]:
