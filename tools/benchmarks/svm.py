@@ -13,7 +13,7 @@ k = 1, 2, 4, 8, 16, 32, 64, 96 positives per class on the best layer.
 Single-label ImageFolder datasets (e.g. CIFAR-10 at its native 32 px, no resize):
 
     python tools/benchmarks/svm.py CONFIG --checkpoint random \
-        --imagefolder data/cifar10-jpg --train-subset 10000 --low-shot --out svm.json
+        --imagefolder data/cifar10-jpg --train-subset 5000 --low-shot --out svm.json
 
 ``<DATA_ROOT>/{train,test}/<class>/*``: one-vs-rest SVMs (class c positive, every other class
 negative), the same mAP plus the top-1 of the arg-max score; ``--train-subset N`` keeps N
