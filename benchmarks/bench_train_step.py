@@ -4,6 +4,12 @@
 Both models: ResNet-18, SwAV neck 512-512-128 with BN, the same prototypes, crops 2 x 32 +
 4 x 16, the same weights (copied across) and inputs; one step = forward, loss, backward, SGD.
 Run: ``python benchmarks/bench_train_step.py --threads 1 2``.
+
+``--limit``: instead, the step against its physical limit, the backbone's own forward +
+backward on the same crops, for the quick-start recipe (2 x 32 px, batch 128) and the
+published one (ResNet-50, 2 x 224 + 6 x 96, a small batch on CPU, with and without the
+per-rank queue of 480), by CPU time at the thread count given; and the step with the
+per-step host reads of the schedule / queue state that the head made before (A/B).
 """
 import argparse  # noqa: I001 (common is the local benchmarks/common.py)
 import copy
@@ -87,6 +93,30 @@ def check_same_loss(ours, theirs, inputs) -> None:
           f'(rel {abs(a - b) / abs(b):.1e}); backbone grads: max rel diff {max(grads):.1e}')
 
 
+def physical_limit(args) -> None:
+    """Step / backbone-only and the host-read A/B, per recipe, by CPU time."""
+    from common import CPU, median
+    from recipes import steps
+    torch.set_num_threads(args.threads[0])
+    settings = [('quickstart', args.batch, 0),
+                ('published', args.published_batch, 0),
+                ('published', args.published_batch, 480)]
+    for recipe, batch, queue in settings:
+        if recipe not in args.recipes:
+            continue
+        print(f'{recipe}, batch {batch}, queue {queue} | {machine()}')
+        rates = alternate(steps(recipe, batch, queue), args.repeats)
+        limit = median(rates['backbone only' + CPU])
+        for name in ('step', 'step, host reads'):
+            values = rates[name + CPU]
+            print(f'  {name:<18s} {median(values):8.2f} img/s (CPU time; min {min(values):.2f}'
+                  f' max {max(values):.2f}); step / backbone-only = '
+                  f'{limit / median(values):.3f}')
+        print(f'  {"backbone only":<18s} {limit:8.2f} img/s (CPU time)')
+        gain = median(rates['step' + CPU]) / median(rates['step, host reads' + CPU])
+        print(f'  host reads removed: {gain:.3f}x | {load()} after the run')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--threads', type=int, nargs='+', default=[1, 2])
@@ -94,7 +124,15 @@ def main() -> None:
     parser.add_argument('--num-prototypes', type=int, default=3000)
     parser.add_argument('--repeats', type=int, default=6)
     parser.add_argument('--no-memory', action='store_true')
+    parser.add_argument('--limit', action='store_true',
+                        help='step / backbone-only per recipe (see the module docstring)')
+    parser.add_argument('--recipes', nargs='+', default=['quickstart', 'published'],
+                        help='recipes of --limit. Defaults to both.')
+    parser.add_argument('--published-batch', type=int, default=8,
+                        help='batch of the published recipe under --limit. Defaults to 8.')
     args = parser.parse_args()
+    if args.limit:
+        return physical_limit(args)
     fixed_mmap_threshold()
     torch.manual_seed(0)
     ours, theirs = build_models(args.num_prototypes)
