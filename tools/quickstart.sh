@@ -29,7 +29,7 @@ if [ "${QS_SKIP_INSTALL:-0}" != 1 ]; then bash tools/install.sh; fi
 bash tools/prepare_cifar10.sh data/cifar10-jpg
 mkdir -p "$WORK"
 
-options=(data_root=data/cifar10-jpg/ train_dataloader.dataset.data_root=data/cifar10-jpg/)
+options=(train_dataloader.dataset.data_root=data/cifar10-jpg/)
 if [ -n "${QS_EPOCHS:-}" ]; then
   options+=(train_cfg.max_epochs="$QS_EPOCHS" param_scheduler.0.T_max="$QS_EPOCHS"
             param_scheduler.0.end="$QS_EPOCHS")
@@ -44,7 +44,7 @@ fi
 echo "[quickstart] pretraining: $CONFIG (OMP_NUM_THREADS=$OMP_NUM_THREADS) -> $WORK"
 TIMEFORMAT='%R %U %S'
 { time python tools/train.py "$CONFIG" --work-dir "$WORK" --cfg-options "${options[@]}" \
-    2>&1 | tee "$WORK/train_stdout.log" | grep -E 'Epoch\(train\)|Saving|Error' ; } \
+    2>&1 | tee "$WORK/train_stdout.log" | grep -iE 'Epoch\(train\)|Saving|error' ; } \
     2> "$WORK/train_time.txt"
 checkpoint=$(cat "$WORK/last_checkpoint")
 echo "[quickstart] pretraining done: $checkpoint (wall, user, sys seconds: $(cat "$WORK/train_time.txt"))"
