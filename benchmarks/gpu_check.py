@@ -27,6 +27,9 @@ import os.path as osp
 import sys
 import time
 
+# torch.cuda.is_available() through NVML: no CUDA driver state in this process (or a part,
+# before it forks its ranks), so the forked children can use the GPU
+os.environ.setdefault('PYTORCH_NVML_BASED_CUDA_CHECK', '1')
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from gpu_check_report import write_report  # noqa: E402
 
