@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.dataset import default_collate
-from torch.utils.data import DataLoader
 
 from mmswav.apis import extract_features, get_model
 from mmswav.evaluation.eval_pipeline import training_size
@@ -31,8 +29,8 @@ def _knn_features(knn, cfg, ckpt, root, resize=0, crop=0):
     """What knn.py computes: its model, its evaluation dataset, its feature extractor."""
     model = knn.build_model(cfg, str(ckpt), seed=0)
     dataset = knn.build_eval_dataset(str(root), 'train', resize, crop)
-    loader = DataLoader(dataset, batch_size=8, collate_fn=default_collate)
-    feats, _ = knn.extract_features(model, loader, progress=False)
+    feats, _ = knn.extract_features_dist(model, dataset, batch_size=8, num_workers=0,
+                                         progress=False)
     paths = [dataset.get_data_info(i)['img_path'] for i in range(len(dataset))]
     return feats['feature'], paths
 
