@@ -3,6 +3,7 @@
 run; resumes that would train something else are refused with what changed; no checkpoint
 is an error unless --resume-if-possible; plot_curves joins the runs of a work dir."""
 import importlib.util
+import os
 import re
 import signal
 import subprocess
@@ -35,8 +36,10 @@ def test_kill9_mid_epoch_then_resume_equals_uninterrupted(tmp_path):
            '--cfg-options', f'train_dataloader.dataset.data_root={images}',
            'model.backbone.stem_channels=16', 'model.backbone.base_channels=16',
            'model.neck.in_channels=128', *ITER_CKPT]
+    # unbuffered: the log line must reach us when it is written, not at the next flush
+    # (a block-buffered pipe let the run finish before the kill on a loaded machine)
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            text=True, env=dict(os.environ, PYTHONUNBUFFERED='1'))
     seen, deadline = '', time.time() + 200
     while 'Epoch(train) [2][1/4]' not in seen and time.time() < deadline:
         line = proc.stdout.readline()
