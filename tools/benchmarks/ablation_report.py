@@ -79,8 +79,8 @@ def plot(rows: List[dict], random_row: dict, out: str) -> None:
     colours = {c: plt.cm.tab10(i % 10) for i, c in enumerate(claims)}
     ax.bar(names, values, yerr=errors, capsize=3, color=[colours[r['claim']] for r in rows])
     if random_row:
-        ax.axhline(random_row['top1_k200'], color='grey', linestyle='--', label='random init')
-        ax.legend(loc='lower right')
+        ax.axhline(random_row['top1_k200'], color='grey', linestyle='--')
+        ax.text(-0.45, random_row['top1_k200'] + 0.2, 'random init', color='grey')
     low = min(values + ([random_row['top1_k200']] if random_row else [])) - 5
     ax.set_ylim(max(0, low), max(values) + 3)
     ax.set_ylabel('CIFAR-10 kNN top-1 (k=200, %)')
