@@ -166,13 +166,14 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
     args = parse_args(argv)
     with open(args.variants) as f:
         args.data_root = args.data_root or yaml.safe_load(f).get('data_root')
-    runs = load_runs(args.variants)
+    all_runs = load_runs(args.variants)
+    runs = all_runs
     if args.only:
         missing = set(args.only) - {r['name'] for r in runs}
         if missing:
             raise SystemExit(f'--only: no run named {sorted(missing)} in {args.variants}; '
                              f'runs: {[r["name"] for r in runs]}')
-        runs = [r for r in runs if r['name'] in args.only]
+        runs = [r for r in all_runs if r['name'] in args.only]
     os.makedirs(args.work_dir, exist_ok=True)
     random_file = osp.join(args.work_dir, 'random_init.json')
     if not osp.isfile(random_file) and claim(random_file + '.lock'):
@@ -204,8 +205,8 @@ def main(argv: Optional[List[str]] = None) -> List[dict]:
         print(f'[ablations] {index}/{len(runs)} {run["name"]}: kNN k=200 '
               f'{result["top1_k200"]:.2f}, linear {result["linear_top1"]:.2f}, '
               f'{durations[-1] / 60:.1f} min; {remaining} left, ETA {eta:.0f} min', flush=True)
-        write_report(args.work_dir, load_runs(args.variants))
-    return write_report(args.work_dir, load_runs(args.variants))
+        write_report(args.work_dir, all_runs)
+    return write_report(args.work_dir, all_runs)
 
 
 if __name__ == '__main__':
