@@ -70,6 +70,8 @@ def test_data_switch_trains_on_a_nested_folder_and_summarises(tmp_path):
     assert 'Training finished: 2 iterations, 1 epoch(s)' in log
     assert f'Last checkpoint: {tmp_path / "w" / "epoch_1.pth"}' in log
     assert 'tools/benchmarks/knn.py' in log and 'extract_backbone_weights.py' in log
+    # unlabelled --data has no train/ and test/: the kNN command asks for a labelled folder
+    assert '--data-root <labelled ImageFolder with train/ and test/>' in log
     assert 'selfsup2mmdet.py' not in log  # a CIFAR-stem width-16 ResNet cannot go to mmdet
 
 

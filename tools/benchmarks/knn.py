@@ -22,12 +22,11 @@ import time
 
 import torch
 from mmengine.config import Config
-from mmengine.dataset import default_collate
 from mmengine.dist import get_dist_info, init_dist
 from mmengine.logging import MMLogger
 from mmengine.runner import load_checkpoint
 from mmengine.runner.utils import set_random_seed
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import Subset
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from common import format_table  # noqa: E402
@@ -132,22 +131,20 @@ def main(argv=None) -> dict:
     rank = get_dist_info()[0]
     memmap_dir = args.memmap_dir or osp.join(osp.dirname(osp.abspath(args.out or 'knn.json')),
                                               'features')
-    loaders = {}
+    datasets = {}  # extract_features_dist builds each rank's loader
     for split, prefix in (('train', args.train_prefix), ('test', args.test_prefix)):
         dataset = build_eval_dataset(data_root, prefix, args.resize, args.crop)
-        dataset = evenly_spaced(
+        datasets[split] = evenly_spaced(
             dataset, args.train_subset if split == 'train' else args.test_subset)
-        loaders[split] = DataLoader(dataset, batch_size=args.batch_size, shuffle=False,
-                                    num_workers=args.num_workers, collate_fn=default_collate)
     rows = []
     for checkpoint in args.checkpoints:
         model = build_model(cfg, checkpoint, args.seed).to(args.device)
         start = time.time()
         feats = {}
-        for split, loader in loaders.items():
-            print(f'[knn] {checkpoint}: extracting {split} features ({len(loader.dataset)})')
+        for split, dataset in datasets.items():
+            print(f'[knn] {checkpoint}: extracting {split} features ({len(dataset)})')
             out, labels = extract_features_dist(
-                model, loader.dataset, args.batch_size, args.num_workers,
+                model, dataset, args.batch_size, args.num_workers,
                 progress=not args.no_progress, memory_budget_gb=args.memory_budget_gb,
                 memmap_dir=memmap_dir, prefix=split)
             feats[split] = (out['feature'], labels)
@@ -164,8 +161,8 @@ def main(argv=None) -> dict:
                 dense[0].cpu(), feats['train'][1], dense[1].cpu(), feats['test'][1])
         rows.append(dict(model=checkpoint, **acc, minutes=(time.time() - start) / 60))
     result = dict(config=args.config, data_root=data_root, temperature=args.temperature,
-                  num_train=len(loaders['train'].dataset),
-                  num_test=len(loaders['test'].dataset), rows=rows)
+                  num_train=len(datasets['train']), num_test=len(datasets['test']),
+                  rows=rows)
     if rank != 0:
         return result
     columns = ['model'] + [f'top1_k{k}' for k in args.ks]

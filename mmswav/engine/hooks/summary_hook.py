@@ -40,6 +40,9 @@ class TrainingSummaryHook(Hook):
         backbone = runner.cfg.get('model', {}).get('backbone', {})
         plain = (backbone.get('type') == 'ResNet' and backbone.get('base_channels', 64) == 64
                  and backbone.get('depth') in (18, 34, 50, 101, 152))
+        root = self.data_root
+        if not (root and all(osp.isdir(osp.join(root, s)) for s in ('train', 'test'))):
+            root = '<labelled ImageFolder with train/ and test/>'  # e.g. --data was unlabelled
         lines = [f'Training finished: {runner.iter} iterations, {runner.epoch} epoch(s) in '
                  f'{minutes:.1f} min; work dir {osp.abspath(runner.work_dir)}']
         if not ckpt:
@@ -49,7 +52,7 @@ class TrainingSummaryHook(Hook):
                 f'Last checkpoint: {ckpt}', 'Next steps:',
                 f'  kNN of its features (an ImageFolder with train/ and test/ splits):\n'
                 f'    python tools/benchmarks/knn.py {config} --checkpoints random {ckpt} '
-                f'--data-root {self.data_root or "<data_root>"}',
+                f'--data-root {root}',
             ]
             if plain:
                 lines.append(f'  backbone for mmdet / mmseg:\n    python tools/model_converters/'
