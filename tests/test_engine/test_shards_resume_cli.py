@@ -66,7 +66,7 @@ runpy.run_path('tools/train.py', run_name='__main__')
 
 @pytest.fixture(autouse=True)
 def one_thread(monkeypatch):
-    """Bit-exact comparisons need one reduction order (see test_resume_cli.py)."""
+    """Runs compared bit for bit need the same thread count (cli_helpers.child_env)."""
     monkeypatch.setenv('OMP_NUM_THREADS', '1')
 
 

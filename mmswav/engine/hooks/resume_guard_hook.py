@@ -1,7 +1,9 @@
 # Copyright (c) mmswav contributors. All rights reserved.
-"""Refuse a resume whose batch size, world size, dataset length or seed changed."""
+"""Refuse a resume whose batch size, world size, dataset length or seed changed; warn when
+the number of torch threads changed on CPU (not bit-exact then)."""
 from typing import Dict, Optional
 
+import torch
 from mmengine.dist import get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
@@ -33,7 +35,8 @@ def run_info(runner) -> Dict[str, Optional[int]]:
         dataset_length=len(loader.dataset),
         iters_per_epoch=len(loader),
         seed=base_seed(runner),
-        sampler_seed=None if seed is None else int(seed))
+        sampler_seed=None if seed is None else int(seed),
+        torch_threads=torch.get_num_threads())  # not refused: see threads_warning
 
 
 def base_seed(runner) -> Optional[int]:
@@ -69,6 +72,19 @@ def refusal_message(filename: str, changed: Dict[str, tuple]) -> str:
     return '\n'.join(lines)
 
 
+def threads_warning(saved: dict, device: str = 'cpu') -> Optional[str]:
+    """On CPU, a resume with another thread count is correct but not bit-exact: the results
+    depend on the thread count (1 vs 2 threads: weights up to 4e-5 apart after the 8
+    iterations of the test config; see docs/common_issues.md)."""
+    old, new = saved.get('torch_threads'), torch.get_num_threads()
+    if old is None or old == new or device != 'cpu':
+        return None
+    return (f'torch threads: {old} -> {new}. The resume is correct, but CPU results depend on '
+            'the thread count: from here on the weights differ in the last bits from a run '
+            f'that kept {old} threads. For a bit-exact continuation resume with '
+            f'OMP_NUM_THREADS={old} (on a machine with at least {old} cores).')
+
+
 @HOOKS.register_module()
 class ResumeGuardHook(Hook):
     """Store :func:`run_info` in every checkpoint (``meta['mmswav_run']``); on resume, stop
@@ -102,3 +118,7 @@ class ResumeGuardHook(Hook):
         changed = changes(saved, run_info(runner), self.accept_seed_change)
         if changed:
             raise ResumeRefused(refusal_message(filename, changed))
+        param = next(runner.model.parameters(), None)
+        warning = threads_warning(saved, 'cpu' if param is None else param.device.type)
+        if warning:
+            print_log(warning, logger='current', level=30)
