@@ -13,7 +13,8 @@ from tests.conftest import make_image_folder
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'tools' / 'benchmarks'))
-from ablations import cli_options, load_runs, main  # noqa: E402
+from ablation_variants import cli_options, load_runs  # noqa: E402
+from ablations import main  # noqa: E402
 
 QUICKSTART = 'configs/swav/swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32.py'
 

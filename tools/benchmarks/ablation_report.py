@@ -109,7 +109,7 @@ def write_report(work_dir: str, runs: List[dict]) -> List[dict]:
 
 
 def main() -> None:
-    from ablations import load_runs
+    from ablation_variants import load_runs
     parser = argparse.ArgumentParser(description='Tables and plot of an ablation work dir')
     parser.add_argument('variants', help='the ablation YAML file the runs came from')
     parser.add_argument('--work-dir', default='work_dirs/ablations', help='ablations.py output')
