@@ -149,6 +149,7 @@ def test_driver_skips_finished_parts_and_writes_the_table(tmp_path, monkeypatch)
     assert '| low-shot SVM, 96 per class (best layer) | mAP | 29.00 | 49.00 | +20.00 |' in table
     assert '| multi-head linear, feature5 | top-1 | 35.00 | 55.00 | +20.00 |' in table
     assert json.loads((tmp_path / 'cifar10_protocols.json').read_text()) == summary
+    assert (tmp_path / 'cifar10_protocols.png').stat().st_size > 1000  # the figure
 
 
 def test_driver_reads_the_last_validation(tmp_path):

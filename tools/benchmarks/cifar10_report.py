@@ -69,12 +69,50 @@ def markdown(summary: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def plot(summary: dict, path: str) -> None:
+    """Left: low-shot SVM mAP against images per class; right: the other protocols as bars
+    (semi-supervised 1 % / 10 %, full SVM, best multi-head layer); random init vs SwAV."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    results = summary['results']
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    colors = dict(random='tab:gray', swav='tab:blue')
+    labels = dict(random='random init', swav='SwAV')
+    for init in INITS:
+        shots = results.get('svm', {}).get(init, {}).get('metrics', {}).get('low_shot', {})
+        ks = sorted((int(k[1:]), v) for k, v in shots.items() if k.startswith('k'))
+        if ks:
+            left.plot(*zip(*ks), 'o-', color=colors[init], label=labels[init])
+            left.set_xticks([k for k, _ in ks], [str(k) for k, _ in ks])
+    left.set(xscale='log', xlabel='labelled images per class (SVM, best layer)',
+             ylabel='mAP (%)', title='low-shot SVM')
+    left.legend()
+    bars = [('semi 1 %', 'semi1', ('accuracy/top1', )), ('semi 10 %', 'semi10',
+            ('accuracy/top1', )), ('SVM (mAP)', 'svm', ('best_mAP', ))]
+    for init_index, init in enumerate(INITS):
+        values = [_get(results.get(part, {}), init, *keys) for _, part, keys in bars]
+        heads = results.get('mhead', {}).get(init, {}).get('metrics', {})
+        values.append(max(heads.values()) if heads else None)
+        xs = [i + 0.4 * init_index for i in range(len(values))]
+        right.bar(xs, [v or 0 for v in values], 0.4, color=colors[init], label=labels[init])
+    right.set_xticks([i + 0.2 for i in range(len(bars) + 1)],
+                     [name for name, _, _ in bars] + ['multi-head\n(best layer)'])
+    right.set(ylabel='top-1 / mAP (%)', title='CIFAR-10 test images')
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def write_report(summary: dict, stem: str) -> str:
-    """Write ``<stem>.json`` and ``<stem>.md``; print and return the Markdown."""
+    """Write ``<stem>.json``, ``<stem>.md`` and ``<stem>.png``; print and return the
+    Markdown."""
     with open(stem + '.json', 'w') as f:
         json.dump(summary, f, indent=2)
     text = markdown(summary)
     with open(stem + '.md', 'w') as f:
         f.write(text)
-    print(text + f'[cifar10] saved {stem}.json and {stem}.md')
+    plot(summary, stem + '.png')
+    print(text + f'[cifar10] saved {stem}.json, .md and .png')
     return text
