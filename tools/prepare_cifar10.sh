@@ -23,16 +23,23 @@ if [ -f "$SHARED/cifar10-jpg.tar.gz" ] && [ "$(basename "$TARGET")" = cifar10-jp
   tar xzf "$SHARED/cifar10-jpg.tar.gz" -C "$(dirname "$TARGET")"
 else
   echo "[prepare_cifar10] downloading CIFAR-10 with mmpretrain and writing $TARGET"
-  python - "$TARGET" <<'PY'
+  python - "$TARGET" "$SHARED" <<'PY'
 import os
 import sys
+from urllib.error import URLError
 
 from mmpretrain.datasets import CIFAR10
 from PIL import Image
 
-target = sys.argv[1]
+target, shared = sys.argv[1], sys.argv[2]
 for split in ('train', 'test'):
-    dataset = CIFAR10(data_root='data/cifar10', split=split, download=True, lazy_init=False)
+    try:
+        dataset = CIFAR10(data_root='data/cifar10', split=split, download=True,
+                          lazy_init=False)
+    except (URLError, OSError) as error:
+        sys.exit(f'[prepare_cifar10] ERROR: the CIFAR-10 download failed ({error}). Without '
+                 f'internet, put cifar10-jpg.tar.gz (CIFAR-10 as JPEGs) in {shared} or point '
+                 'MMSWAV_SHARED_DATA to the folder that holds it, then run this again.')
     classes = dataset.metainfo['classes']
     counters = {}
     for i in range(len(dataset)):
