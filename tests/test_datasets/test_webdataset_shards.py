@@ -36,18 +36,25 @@ def _rand(batch):
     return [float(s['rand']) for s in batch]
 
 
+def shard_cifar10(train_root: Path, tmp: Path, per_class: int, shard_size: int,
+                  workers: int) -> Path:
+    """The first ``per_class`` CIFAR-10 training JPEGs of each class, written by
+    images2shards.py into ``tmp/out``; returns the manifest path."""
+    lines = [f'{train_root / c / f"{i:04d}.jpg"} {n}'
+             for n, c in enumerate(sorted(os.listdir(train_root))) for i in range(per_class)]
+    (tmp / 'list.txt').write_text('\n'.join(lines))
+    manifest = images2shards.main([str(tmp / 'list.txt'), str(tmp / 'out'), '--shard-size',
+                                   str(shard_size), '--workers', str(workers)])
+    assert manifest['num_samples'] == 10 * per_class
+    assert len(manifest['shards']) == -(-10 * per_class // shard_size)
+    return tmp / 'out' / 'manifest.json'
+
+
 @pytest.fixture(scope='module')
 def cifar_shards(tmp_path_factory, request):
     """1,000 CIFAR-10 training JPEGs (100 per class) in 8 shards of 125."""
-    root = request.getfixturevalue('cifar10_root') / 'train'
-    tmp = tmp_path_factory.mktemp('shards')
-    lines = [f'{root / c / f"{i:04d}.jpg"} {n}'
-             for n, c in enumerate(sorted(os.listdir(root))) for i in range(100)]
-    (tmp / 'list.txt').write_text('\n'.join(lines))
-    manifest = images2shards.main([str(tmp / 'list.txt'), str(tmp / 'out'), '--shard-size',
-                                   '125', '--workers', '2'])
-    assert manifest['num_samples'] == 1000 and len(manifest['shards']) == 8
-    return tmp / 'out' / 'manifest.json'
+    return shard_cifar10(request.getfixturevalue('cifar10_root') / 'train',
+                         tmp_path_factory.mktemp('shards'), 100, 125, 2)
 
 
 def test_plan_deals_every_shard_once_per_epoch():

@@ -24,8 +24,7 @@ from tests.test_engine.test_resume_cli import joined_scalars
 
 pytest.importorskip('webdataset', reason='webdataset is not installed (pip install '
                     'webdataset==1.0.2, as tools/install.sh does)')
-sys.path.insert(0, str(REPO / 'tools' / 'dataset_converters'))
-import images2shards  # noqa: E402
+from tests.test_datasets.test_webdataset_shards import shard_cifar10  # noqa: E402
 
 CONFIG = REPO / ('configs/swav/swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_'
                  'cifar10-32-shards.py')
@@ -73,16 +72,10 @@ def one_thread(monkeypatch):
 @pytest.fixture(scope='module')
 def shards(tmp_path_factory, request):
     """80 CIFAR-10 training JPEGs (8 per class) in 8 shards of 10 (images2shards.py)."""
-    root = request.getfixturevalue('cifar10_root') / 'train'
     tmp = tmp_path_factory.mktemp('shards_cli')
-    lines = [f'{root / c / f"{i:04d}.jpg"} {n}'
-             for n, c in enumerate(sorted(os.listdir(root))) for i in range(8)]
-    (tmp / 'list.txt').write_text('\n'.join(lines))
-    manifest = images2shards.main([str(tmp / 'list.txt'), str(tmp / 'out'), '--shard-size',
-                                   '10', '--workers', '1'])
-    assert manifest['num_samples'] == 80 and len(manifest['shards']) == 8
+    manifest = shard_cifar10(request.getfixturevalue('cifar10_root') / 'train', tmp, 8, 10, 1)
     (tmp / 'driver.py').write_text(DRIVER)
-    return tmp / 'out' / 'manifest.json', tmp / 'driver.py'
+    return manifest, tmp / 'driver.py'
 
 
 def train(shards, work_dir, *extra, stop=None):
