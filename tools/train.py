@@ -10,7 +10,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmswav.engine.hooks.defaults import add_reliability_hooks
-from mmswav.engine.resume import add_resume_args, prepare_resume
+from mmswav.engine.resume import prepare_resume
+from mmswav.engine.resume_cli import add_resume_args
 from mmswav.utils import register_all_modules
 from mmswav.utils.config import replace_sync_bn, replace_sync_bn_logged
 from mmswav.utils.train_cli import (

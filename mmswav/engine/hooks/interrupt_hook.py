@@ -13,6 +13,7 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 
+from mmswav.engine.resume_cli import resume_command
 from mmswav.registry import HOOKS
 
 from .atomic_checkpoint_hook import save_checkpoint_atomic, write_text_atomic
@@ -130,7 +131,6 @@ class InterruptHook(Hook):
         if is_main_process():
             write_text_atomic(osp.join(runner.work_dir, 'last_checkpoint'), path)
         self.after_train(runner)
-        from mmswav.engine.resume import resume_command  # the CLI side imports the hooks
         launcher = '' if runner.launcher == 'none' else ' (through the same launcher)'
         print_log(f'Interrupted: saved {path}. Resume with{launcher}:\n  '
                   f'{resume_command(runner.work_dir)}', logger='current', level=30)
