@@ -13,6 +13,7 @@ from .downstream_smoke import BENCH, restore_default_scope
 
 CONFIGS = {
     'mmdetection/voc0712/faster-rcnn_r50-c4_ms-24k_voc0712.py': ('mmdet', 2),
+    'mmdetection/raccoon/faster-rcnn_r50-c4_1xb2-100it_raccoon.py': ('mmdet', 2),
     'mmdetection/coco/mask-rcnn_r50_fpn_1x_coco.py': ('mmdet', 1),
     'mmdetection/coco/mask-rcnn_r50_fpn_ms-2x_coco.py': ('mmdet', 1),
     'mmsegmentation/voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py': ('mmseg', 1),
