@@ -26,7 +26,6 @@ else
   python - "$TARGET" "$SHARED" <<'PY'
 import os
 import sys
-from urllib.error import URLError
 
 from mmpretrain.datasets import CIFAR10
 from PIL import Image
@@ -36,7 +35,7 @@ for split in ('train', 'test'):
     try:
         dataset = CIFAR10(data_root='data/cifar10', split=split, download=True,
                           lazy_init=False)
-    except (URLError, OSError) as error:
+    except OSError as error:  # urllib's URLError included
         sys.exit(f'[prepare_cifar10] ERROR: the CIFAR-10 download failed ({error}). Without '
                  f'internet, put cifar10-jpg.tar.gz (CIFAR-10 as JPEGs) in {shared} or point '
                  'MMSWAV_SHARED_DATA to the folder that holds it, then run this again.')

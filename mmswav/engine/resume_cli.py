@@ -24,7 +24,6 @@ def add_resume_args(parser: argparse.ArgumentParser) -> None:
         'order and augmentations change from the resume on)')
 
 
-
 def resume_command(work_dir: str, argv: Optional[Sequence[str]] = None) -> str:
     """The command that resumes this run: its own ``tools/train.py`` arguments (options
     included) without the resume flags, plus ``--work-dir`` and ``--resume``."""

@@ -11,7 +11,6 @@ hook that only records each iteration's sample keys and loss (and, when told, si
 own process after an iteration, so the stops, and the resumes' start batches, are the same
 on every machine: 3 and 5, odd, so each worker continues the other worker's reader)."""
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import sys
 import pytest
 import torch
 
-from tests.test_engine.cli_helpers import REPO
+from tests.test_engine.cli_helpers import REPO, child_env
 from tests.test_engine.test_resume_cli import joined_scalars
 
 pytest.importorskip('webdataset', reason='webdataset is not installed (pip install '
@@ -63,12 +62,6 @@ runpy.run_path('tools/train.py', run_name='__main__')
 '''
 
 
-@pytest.fixture(autouse=True)
-def one_thread(monkeypatch):
-    """Runs compared bit for bit need the same thread count (cli_helpers.child_env)."""
-    monkeypatch.setenv('OMP_NUM_THREADS', '1')
-
-
 @pytest.fixture(scope='module')
 def shards(tmp_path_factory, request):
     """80 CIFAR-10 training JPEGs (8 per class) in 8 shards of 10 (images2shards.py)."""
@@ -91,7 +84,7 @@ def train(shards, work_dir, *extra, stop=None):
            'model.head.epoch_queue_starts=1', 'model.head.freeze_prototypes_iters=12',
            'randomness.deterministic=True', 'default_hooks.logger.interval=1',
            'default_hooks.checkpoint.by_epoch=False', 'default_hooks.checkpoint.interval=5']
-    env = dict(os.environ, OMP_NUM_THREADS='1', MMSWAV_TENSORBOARD='0')
+    env = child_env(1, MMSWAV_TENSORBOARD='0')  # every run: the same thread count
     env.pop('STOP_AFTER', None)
     if stop:
         env['STOP_AFTER'] = stop
