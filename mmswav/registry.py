@@ -10,6 +10,7 @@ registries. Each registry here is a child of mmpretrain's: with ``default_scope=
 A child registry never runs its parent's lazy ``locations``, so
 :func:`mmswav.utils.register_all_modules` imports mmpretrain's modules itself.
 """
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 from mmpretrain import registry as mmpretrain_registry
 
@@ -17,7 +18,8 @@ __all__ = [
     'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'OPTIMIZERS',
     'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'DATASETS',
     'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS',
-    'BATCH_AUGMENTS', 'TASK_UTILS', 'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS'
+    'BATCH_AUGMENTS', 'TASK_UTILS', 'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS',
+    'FUNCTIONS'
 ]
 
 
@@ -50,3 +52,6 @@ METRICS = _child('metric', mmpretrain_registry.METRICS, 'evaluation')
 EVALUATORS = _child('evaluator', mmpretrain_registry.EVALUATORS, 'evaluation')
 VISUALIZERS = _child('visualizer', mmpretrain_registry.VISUALIZERS, 'visualization')
 VISBACKENDS = _child('vis_backend', mmpretrain_registry.VISBACKENDS, 'visualization')
+# mmpretrain has no FUNCTIONS registry; mmengine looks `collate_fn` up in its root one, where
+# `type='mmswav.default_collate'` names this child
+FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'datasets')

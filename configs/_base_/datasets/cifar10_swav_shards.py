@@ -21,7 +21,7 @@ train_dataloader = dict(
     persistent_workers=True,
     drop_last=True,
     sampler=None,
-    collate_fn=dict(type='default_collate'),
+    collate_fn=dict(type='mmswav.default_collate'),
     dataset=dict(
         type='WebDatasetShards',
         manifest='data/cifar10-shards/train/manifest.json',

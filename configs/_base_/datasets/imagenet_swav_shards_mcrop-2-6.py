@@ -21,7 +21,7 @@ train_dataloader = dict(
     pin_memory=True,
     drop_last=True,
     sampler=None,
-    collate_fn=dict(type='default_collate'),
+    collate_fn=dict(type='mmswav.default_collate'),
     dataset=dict(
         type='WebDatasetShards',
         manifest='data/imagenet-shards/train/manifest.json',

@@ -1,0 +1,88 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""Where mmswav's configs, tools and model index are, and telling mmengine about them.
+
+An installed mmswav (a wheel, ``pip install .``) carries the repository's ``configs/``,
+``tools/`` and ``model-index.yml`` under ``mmswav/.mim/`` (written by ``setup.py`` at build
+time, the layout of OpenMMLab packages); an editable install has symlinks there; a clone used
+through ``PYTHONPATH`` has them at its root.
+
+:func:`register_config_package`, run on ``import mmswav``, lets mmengine resolve
+``_base_ = 'mmswav::swav/...'`` and ``from mmswav.configs... import *``: mmengine 0.10.7 only
+resolves packages listed in ``mmengine.config.utils.MODULE2PACKAGE``. mmengine parses
+``_base_`` before it imports anything a config names, so a launcher that calls
+``Config.fromfile`` before importing mmswav (mmdet's and mmseg's ``tools/train.py``) needs
+``python -m mmswav.launch`` (docs/own_project.md).
+"""
+import functools
+import os.path as osp
+from pathlib import Path
+from typing import Callable
+
+PACKAGE = 'mmswav'
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIM_DIR = PACKAGE_DIR / '.mim'
+
+
+def mim_root() -> Path:
+    """The folder that holds ``configs/``, ``tools/`` and ``model-index.yml``.
+
+    Returns:
+        Path: ``<package>/.mim`` of an installed (or editable) mmswav, else the root of the
+        clone the imported package lives in.
+
+    Raises:
+        FileNotFoundError: Neither has them (a broken install), with what to do.
+    """
+    for root in (MIM_DIR, PACKAGE_DIR.parent):
+        if (root / 'model-index.yml').is_file() and (root / 'configs').is_dir():
+            return root
+    raise FileNotFoundError(
+        f'mmswav at {PACKAGE_DIR} has no configs: neither {MIM_DIR} nor a clone around it '
+        'holds configs/ and model-index.yml. Reinstall mmswav from a wheel or with '
+        '`pip install .` (or `pip install -e .` in a clone).')
+
+
+def _own_installed_path(original: Callable[[str], str]) -> Callable[[str], str]:
+    """Wrap mmengine's ``get_installed_path`` so that it names the imported mmswav when that
+    has a ``.mim`` folder. An editable install (PEP 660) has no package folder where the
+    distribution is recorded, and mmengine would look for the configs in a folder that does
+    not exist; every other package and a regular install keep mmengine's answer."""
+    if getattr(original, '_mmswav_wrapped', False):
+        return original
+
+    @functools.wraps(original)
+    def get_installed_path(package: str) -> str:
+        if package == PACKAGE and MIM_DIR.is_dir():
+            return str(PACKAGE_DIR)
+        return original(package)
+
+    get_installed_path._mmswav_wrapped = True
+    return get_installed_path
+
+
+def register_config_package() -> None:
+    """Make ``mmswav::`` configs and ``mmswav.configs`` base modules resolvable by mmengine:
+    list mmswav in ``MODULE2PACKAGE`` and point config look-ups at the imported package.
+    Idempotent."""
+    from mmengine.config import config as config_module
+    from mmengine.config import utils as config_utils
+    config_utils.MODULE2PACKAGE.setdefault(PACKAGE, PACKAGE)
+    config_module.get_installed_path = _own_installed_path(config_module.get_installed_path)
+
+
+def config_path(name: str) -> str:
+    """The file of a packaged config.
+
+    Args:
+        name (str): Path under ``configs/``, e.g. ``'swav/swav_resnet50_...py'``; a
+            ``mmswav::`` prefix is accepted.
+
+    Raises:
+        FileNotFoundError: No such config, naming where it was looked for.
+    """
+    name = name.split('::', 1)[1] if name.startswith(f'{PACKAGE}::') else name
+    path = mim_root() / 'configs' / name
+    if not path.is_file():
+        raise FileNotFoundError(f'no mmswav config {name!r} under {path.parent}; the configs '
+                                f'are listed in {mim_root() / "model-index.yml"}')
+    return osp.normpath(str(path))
