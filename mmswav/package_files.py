@@ -43,18 +43,17 @@ def mim_root() -> Path:
 
 
 def _own_installed_path(original: Callable[[str], str]) -> Callable[[str], str]:
-    """Wrap mmengine's ``get_installed_path`` so that it names the imported mmswav when that
-    has a ``.mim`` folder. An editable install (PEP 660) has no package folder where the
-    distribution is recorded, and mmengine would look for the configs in a folder that does
-    not exist; every other package and a regular install keep mmengine's answer."""
+    """Wrap mmengine's ``get_installed_path`` so that, for mmswav, it names the folder of the
+    imported package: configs come from the same install as the code. mmengine asks the
+    distribution's location instead, which for an editable install (PEP 660) is
+    ``site-packages/mmswav``, a folder that does not exist. Every other package keeps
+    mmengine's answer."""
     if getattr(original, '_mmswav_wrapped', False):
         return original
 
     @functools.wraps(original)
     def get_installed_path(package: str) -> str:
-        if package == PACKAGE and MIM_DIR.is_dir():
-            return str(PACKAGE_DIR)
-        return original(package)
+        return str(PACKAGE_DIR) if package == PACKAGE else original(package)
 
     get_installed_path._mmswav_wrapped = True
     return get_installed_path
