@@ -63,7 +63,7 @@ class Outside:
         out = subprocess.run([sys.executable, *map(str, args)], cwd=cwd, env=env,
                              capture_output=True, text=True, timeout=timeout)
         if check and out.returncode != 0:
-            raise AssertionError(f'python {" ".join(map(str, args))} failed '
+            raise AssertionError(f'python {" ".join(map(str, args))[:300]} failed '
                                  f'({out.returncode}):\n{out.stdout[-3000:]}\n'
                                  f'{out.stderr[-5000:]}')
         return out
