@@ -12,7 +12,7 @@ train_dataloader = dict(
     batch_size=8, num_workers=2,
     dataset=dict(_delete_=True, type='UnlabeledImageDataset', data_root='my_images',
                  pipeline={{{{_base_.train_pipeline}}}}))
-train_cfg = dict(max_epochs=1)
+train_cfg = dict(max_epochs=2)
 """
 
 # the same, pure Python (new-style), on one CPU process (BN, no mixed precision)
@@ -24,7 +24,7 @@ with read_base():
 train_dataloader.update(batch_size=8, num_workers=2)
 train_dataloader.dataset = dict(type='UnlabeledImageDataset', data_root='my_images',
                                 pipeline=train_pipeline)
-train_cfg.max_epochs = 1
+train_cfg.max_epochs = 2
 model.backbone.norm_cfg = dict(type='BN')
 model.neck.norm_cfg = dict(type='BN1d')
 optim_wrapper = dict(type='OptimWrapper', optimizer=optim_wrapper.optimizer)

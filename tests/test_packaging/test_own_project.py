@@ -64,8 +64,10 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
+# test size: one epoch of 2 iterations, in the main process, a log line each
 CPU = ['--cfg-options', 'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
-       'train_dataloader.persistent_workers=False', 'default_hooks.logger.interval=1']
+       'train_dataloader.persistent_workers=False', 'default_hooks.logger.interval=1',
+       'train_cfg.max_epochs=1']
 
 
 @pytest.fixture(scope='module')
