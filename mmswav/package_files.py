@@ -14,7 +14,6 @@ resolves packages listed in ``mmengine.config.utils.MODULE2PACKAGE``. mmengine p
 ``python -m mmswav.launch`` (docs/own_project.md).
 """
 import functools
-import os.path as osp
 from pathlib import Path
 from typing import Callable
 
@@ -68,20 +67,3 @@ def register_config_package() -> None:
     config_utils.MODULE2PACKAGE.setdefault(PACKAGE, PACKAGE)
     config_module.get_installed_path = _own_installed_path(config_module.get_installed_path)
 
-
-def config_path(name: str) -> str:
-    """The file of a packaged config.
-
-    Args:
-        name (str): Path under ``configs/``, e.g. ``'swav/swav_resnet50_...py'``; a
-            ``mmswav::`` prefix is accepted.
-
-    Raises:
-        FileNotFoundError: No such config, naming where it was looked for.
-    """
-    name = name.split('::', 1)[1] if name.startswith(f'{PACKAGE}::') else name
-    path = mim_root() / 'configs' / name
-    if not path.is_file():
-        raise FileNotFoundError(f'no mmswav config {name!r} under {path.parent}; the configs '
-                                f'are listed in {mim_root() / "model-index.yml"}')
-    return osp.normpath(str(path))
