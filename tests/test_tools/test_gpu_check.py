@@ -51,14 +51,15 @@ def test_sinkhorn_and_distributed_rows(dry_run):
     assert 'gloo' in dist[1]['backend']
 
 
-def test_data_rows(dry_run):
-    parts = dry_run[1]['parts']
-    pipelines = [r for r in parts['e'] if 'pipeline' in r]
+def test_pipeline_rows(dry_run):
+    pipelines = [r for r in dry_run[1]['parts']['e'] if 'pipeline' in r]
     assert [r['pipeline'] for r in pipelines] == ['FastSwAVView', 'mmpretrain transforms']
     assert all(r['mean_step_s'] > 0 and r['data_only_img_s'] > 0 for r in pipelines)
-    cifar = parts['c']
-    if cifar and cifar[0].get('setting') == 'skipped':
-        print(f'part c skipped: {cifar[0]["reason"]}')
-        return
+
+
+def test_data_rows(dry_run):
+    cifar = dry_run[1]['parts']['c']
+    if cifar and cifar[0].get('setting') == 'skipped':  # a skip, reported by pytest -rs
+        pytest.skip(f'part c (CIFAR-10 training) skipped: {cifar[0]["reason"]}')
     assert [r['epoch'] for r in cifar if 'epoch' in r] == [1]
     assert cifar[-1]['exit_code'] == 0
