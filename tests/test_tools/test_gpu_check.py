@@ -63,3 +63,32 @@ def test_data_rows(dry_run):
         pytest.skip(f'part c (CIFAR-10 training) skipped: {cifar[0]["reason"]}')
     assert [r['epoch'] for r in cifar if 'epoch' in r] == [1]
     assert cifar[-1]['exit_code'] == 0
+
+
+def test_benchmark_modules_import_no_circle():
+    """benchmarks/*.py import each other without a circle: the parts share
+    gpu_check_device.py, which imports none of them (read with ast, nothing imported)."""
+    import ast
+    modules = {p.stem: p for p in (ROOT / 'benchmarks').glob('*.py')}
+    graph = {}
+    for name, path in modules.items():
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+        graph[name] = names & set(modules)
+
+    def reachable(start):
+        seen, todo = set(), list(graph[start])
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(graph[name])
+        return seen
+    assert graph['gpu_check_device'] == set()
+    assert {'gpu_check_parts', 'gpu_check_data', 'gpu_check_dist'} <= {
+        m for m in graph if 'gpu_check_device' in graph[m]}
+    assert [m for m in graph if m in reachable(m)] == []
