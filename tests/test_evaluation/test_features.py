@@ -90,20 +90,3 @@ def test_feature_check_fails_on_a_wrong_feature1(monkeypatch, backbone_type, siz
 def test_multi_layer_features_need_a_resnet():
     with pytest.raises(TypeError, match='ResNet backbone'):
         multi_layer_features(Holder(torch.nn.Conv2d(3, 4, 1)), torch.randn(1, 3, 8, 8))
-
-
-def test_resnet_multi_stage_matches_resnet():
-    """The multi-head probe's backbone: the stem map, then mmpretrain's four stage outputs."""
-    from mmswav.evaluation import ResNetMultiStage
-    torch.manual_seed(0)
-    reference = ResNet(depth=18, base_channels=16, stem_channels=16, out_indices=(0, 1, 2, 3))
-    multi = ResNetMultiStage(depth=18, base_channels=16, stem_channels=16)
-    multi.load_state_dict(reference.state_dict())
-    reference.eval()
-    multi.eval()
-    inputs = torch.randn(2, 3, 64, 64)
-    with torch.no_grad():
-        maps, stages = multi(inputs), reference(inputs)
-    assert len(maps) == 5 and maps[0].shape == (2, 16, 16, 16)  # stride-2 conv + max-pool
-    for ours, expected in zip(maps[1:], stages):
-        torch.testing.assert_close(ours, expected)

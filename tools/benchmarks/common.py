@@ -1,5 +1,6 @@
 # Copyright (c) mmswav contributors. All rights reserved.
 """Shared helpers of the benchmark tools: evaluation datasets and result tables."""
+import argparse
 import json
 import os
 import os.path as osp
@@ -7,7 +8,16 @@ from typing import List, Optional, Sequence
 
 from mmswav.evaluation.features import build_eval_dataset
 
-__all__ = ['build_eval_dataset', 'format_table', 'save_result']
+__all__ = ['add_loader_args', 'build_eval_dataset', 'format_table', 'save_result']
+
+
+def add_loader_args(parser: argparse.ArgumentParser, batch_size: int) -> None:
+    """``--batch-size`` (default ``batch_size``) and ``--num-workers`` (default 2) of the
+    feature extraction, as every evaluation tool names them."""
+    parser.add_argument('--batch-size', type=int, default=batch_size,
+                        help='images per feature-extraction batch')
+    parser.add_argument('--num-workers', type=int, default=2,
+                        help='dataloader worker processes')
 
 
 def format_table(rows: List[dict], columns: Sequence[str]) -> str:

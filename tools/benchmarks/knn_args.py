@@ -1,8 +1,13 @@
 # Copyright (c) mmswav contributors. All rights reserved.
 """The command line of ``tools/benchmarks/knn.py`` (see its docstring)."""
 import argparse
+import os.path as osp
+import sys
 
 import torch
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from common import add_loader_args  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -27,10 +32,7 @@ def parse_args(argv=None):
                         help='use only the first N training images (every k-th), 0 = all')
     parser.add_argument('--test-subset', type=int, default=0,
                         help='use only N evenly spaced test images (smoke runs), 0 = all')
-    parser.add_argument('--batch-size', type=int, default=256,
-                        help='images per feature-extraction batch')
-    parser.add_argument('--num-workers', type=int, default=2,
-                        help='dataloader worker processes')
+    add_loader_args(parser, batch_size=256)
     parser.add_argument('--seed', type=int, default=0,
                         help="seed of the 'random' model's initialisation")
     parser.add_argument('--linear', action='store_true',

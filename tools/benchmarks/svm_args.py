@@ -1,10 +1,15 @@
 # Copyright (c) mmswav contributors. All rights reserved.
 """The command line of ``tools/benchmarks/svm.py`` (see its docstring)."""
 import argparse
+import os.path as osp
+import sys
 
 from mmswav.evaluation import svm as voc_svm
 from mmswav.evaluation.features import POOL_SIZES
 from mmswav.evaluation.voc07 import VOC_CLASSES
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from common import add_loader_args  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -42,10 +47,7 @@ def parse_args(argv=None):
                         '--imagefolder')
     parser.add_argument('--crop', type=int, default=None,
                         help='centre crop; defaults to 224 for VOC07, 0 for --imagefolder')
-    parser.add_argument('--batch-size', type=int, default=32,
-                        help='images per feature-extraction batch')
-    parser.add_argument('--num-workers', type=int, default=2,
-                        help='dataloader worker processes')
+    add_loader_args(parser, batch_size=32)
     parser.add_argument('--seed', type=int, default=0,
                         help="seed of the 'random' model and of the low-shot samples")
     parser.add_argument('--out', help='JSON file for the results')

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Shared by mmdetection/dist_train.sh and mmsegmentation/dist_train.sh: torchrun with GPUS
+# processes of this machine running TRAIN_PY (that codebase's train.py).
+# Usage: tools/benchmarks/dist_finetune.sh TRAIN_PY CONFIG CKPT GPUS [train.py options]
+set -euo pipefail
+TRAIN_PY=$1
+CONFIG=$2
+CKPT=$3
+GPUS=$4
+PORT=${PORT:-29500}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PYTHONPATH="$ROOT":${PYTHONPATH:-} \
+exec python -m torch.distributed.run --nproc_per_node="$GPUS" --master_port="$PORT" \
+    "$TRAIN_PY" "$CONFIG" "$CKPT" --launcher pytorch "${@:5}"
