@@ -3,12 +3,7 @@
 # processes of this machine running TRAIN_PY (that codebase's train.py).
 # Usage: tools/benchmarks/dist_finetune.sh TRAIN_PY CONFIG CKPT GPUS [train.py options]
 set -euo pipefail
-TRAIN_PY=$1
-CONFIG=$2
-CKPT=$3
-GPUS=$4
-PORT=${PORT:-29500}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PYTHONPATH="$ROOT":${PYTHONPATH:-} \
-exec python -m torch.distributed.run --nproc_per_node="$GPUS" --master_port="$PORT" \
-    "$TRAIN_PY" "$CONFIG" "$CKPT" --launcher pytorch "${@:5}"
+exec python -m torch.distributed.run --nproc_per_node="$4" --master_port="${PORT:-29500}" \
+    "$1" "$2" "$3" --launcher pytorch "${@:5}"
