@@ -83,11 +83,11 @@ def write_voc(root: Path, per_class: int = 6, bias: int = 80) -> Path:
     return root
 
 
-def voc_features(root: Path, split: str, pool_sizes=POOL_SIZES) -> dict:
+def resnet_features(paths: list, crop: int, pool_sizes=POOL_SIZES) -> dict:
     """feature1..feature5 of the quick-start model at random init (seed 0) computed here:
-    PIL images centre-cropped to 32, the model's mean / std, mmpretrain's ResNet forward
-    (hooks catch its stem map, the input of ``layer1``, and the stage outputs), each map
-    average-pooled."""
+    PIL images centre-cropped to ``crop`` (0: none), the model's mean / std, mmpretrain's
+    ResNet forward (hooks catch its stem map, the input of ``layer1``, and the stage outputs),
+    each map average-pooled to ``pool_sizes``."""
     import torch
     import torch.nn.functional as F
     from mmengine.config import Config
@@ -95,10 +95,11 @@ def voc_features(root: Path, split: str, pool_sizes=POOL_SIZES) -> dict:
 
     from mmswav.evaluation.frozen_model import build_frozen_model
     model = build_frozen_model(Config.fromfile(str(QUICKSTART)), 'random', seed=0).eval()
-    ids = (root / 'ImageSets' / 'Main' / f'{split}.txt').read_text().split()
-    images = torch.stack([torch.from_numpy(np.array(Image.open(
-        root / 'JPEGImages' / f'{i}.jpg').convert('RGB'))[4:36, 4:36]).permute(2, 0, 1)
-        for i in ids]).float()  # [N, 3, 32, 32]
+    arrays = [np.array(Image.open(path).convert('RGB')) for path in paths]
+    if crop:
+        top, left = ((a - crop) // 2 for a in arrays[0].shape[:2])
+        arrays = [a[top:top + crop, left:left + crop] for a in arrays]
+    images = torch.stack([torch.from_numpy(a).permute(2, 0, 1) for a in arrays]).float()
     mean = torch.tensor(model.data_preprocessor.mean).view(1, 3, 1, 1)
     std = torch.tensor(model.data_preprocessor.std).view(1, 3, 1, 1)
     maps = []  # the stem map (layer1's input), then every stage's output
@@ -106,9 +107,15 @@ def voc_features(root: Path, split: str, pool_sizes=POOL_SIZES) -> dict:
     for name in ('layer1', 'layer2', 'layer3', 'layer4'):
         getattr(model.backbone, name).register_forward_hook(lambda m, a, out: maps.append(out))
     with torch.no_grad():
-        model.backbone((images - mean) / std)
+        model.backbone((images - mean) / std)  # [N, 3, crop, crop]
     return {f'feature{i + 1}': F.adaptive_avg_pool2d(m, size).flatten(1).numpy()
             for i, (m, size) in enumerate(zip(maps, pool_sizes))}
+
+
+def voc_features(root: Path, split: str) -> dict:
+    """:func:`resnet_features` of a VOC split's 40 px images, centre-cropped to 32."""
+    ids = (root / 'ImageSets' / 'Main' / f'{split}.txt').read_text().split()
+    return resnet_features([root / 'JPEGImages' / f'{i}.jpg' for i in ids], crop=32)
 
 
 def check_svm_rows(rows: list, root: Path) -> None:
