@@ -56,6 +56,8 @@ def sizes(dry_run: bool) -> dict:
 def _preload() -> None:
     """Import torch, mmpretrain and mmswav once here: the forked parts share them (this
     process never initialises CUDA, so forking stays safe)."""
+    import gpu_check_data  # noqa: F401
+    import gpu_check_dist  # noqa: F401
     import gpu_check_parts  # noqa: F401
     from mmpretrain.utils import register_all_modules as pretrain_register
 
@@ -65,12 +67,15 @@ def _preload() -> None:
 
 
 def _run_part(name: str, args, path: str) -> None:
-    import gpu_check_parts as parts
+    from gpu_check_data import part_c, part_e
+    from gpu_check_dist import part_d
+    from gpu_check_parts import part_a, part_b
+    parts = dict(a=part_a, b=part_b, c=part_c, d=part_d, e=part_e)
 
     def emit(row: dict) -> None:
         with open(path, 'a') as f:
             f.write(json.dumps(row) + '\n')
-    getattr(parts, f'part_{name}')(args, sizes(args.dry_run), emit)
+    parts[name](args, sizes(args.dry_run), emit)
 
 
 def run_parts(args) -> dict:

@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import torch
+from gpu_check_device import autocast, device, device_row, precisions, synchronize
 from recipes import CONFIGS, ROOT, build_recipe, optimizer
 
 CIFAR_GPU = osp.join(ROOT, 'configs/swav/'
@@ -146,7 +147,6 @@ def _loader(data_root: str, pipeline_views: str, size: dict, pin: bool):
 
 def part_e(args, size: dict, emit) -> None:
     """Data wait per iteration against the step, at ``e_workers`` workers."""
-    from gpu_check_parts import autocast, device, device_row, precisions, synchronize
     from mmengine.config import Config
 
     from mmswav.registry import MODELS

@@ -15,6 +15,7 @@ import tempfile
 
 import torch
 import torch.distributed as dist
+from gpu_check_device import device, device_row
 from recipes import build_recipe, make_crops, optimizer
 
 
@@ -106,7 +107,6 @@ def _compare(name: str, result: dict, ref_loss: float, ref_state: dict, init: di
 
 
 def part_d(args, size: dict, emit) -> None:
-    from gpu_check_parts import device, device_row
     dev_type = 'cuda' if torch.cuda.is_available() else 'cpu'  # no CUDA context yet
     work = tempfile.mkdtemp(prefix='gpu_check_d_')
     init_state = osp.join(work, 'init.pth')

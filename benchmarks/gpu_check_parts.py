@@ -1,54 +1,16 @@
 # Copyright (c) mmswav contributors. All rights reserved.
-"""Parts a, b and d of ``gpu_check.py`` (c and e, the data parts: ``gpu_check_data.py``).
+"""Parts a and b of ``gpu_check.py`` (c and e, the data parts: ``gpu_check_data.py``; d:
+``gpu_check_dist.py``; what they share: ``gpu_check_device.py``).
 
 Every part gets ``(args, size, emit)``: the command line, the sizes of ``gpu_check.sizes``
 and a function that appends one result row. No ``.cuda()``: tensors go ``.to(device)``.
 """
 import time
-from contextlib import nullcontext
-from typing import Callable, List, NamedTuple, Optional
 
 import torch
 import torch.nn.functional as F
-from gpu_check_data import part_c, part_e  # noqa: F401 (the driver looks parts up here)
-from gpu_check_dist import part_d  # noqa: F401
+from gpu_check_device import Emit, Precision, autocast, device, device_row, precisions, synchronize
 from recipes import build_recipe, make_crops, mmpretrain_twin, optimizer
-
-Emit = Callable[[dict], None]
-
-
-class Precision(NamedTuple):
-    name: str
-    dtype: Optional[torch.dtype]
-    scaler: bool
-    note: str = ''
-
-
-def device() -> torch.device:
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-
-
-def synchronize(dev: torch.device) -> None:
-    if dev.type == 'cuda':
-        torch.cuda.synchronize(dev)
-
-
-def device_row(dev: torch.device) -> dict:
-    name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else 'CPU (dry run)'
-    return dict(setting='device', device=f'{name}, torch {torch.__version__}, CUDA '
-                f'{torch.version.cuda}')
-
-
-def precisions(dev: torch.device) -> List[Precision]:
-    """fp32, AMP fp16 (GradScaler) and bf16 autocast; fp16 on CPU is simulated with bf16
-    autocast (and the GradScaler) and marked so."""
-    fp16 = (Precision('fp16 AMP', torch.float16, True) if dev.type == 'cuda' else
-            Precision('fp16 AMP', torch.bfloat16, True, 'simulated: bf16 autocast on CPU'))
-    return [Precision('fp32', None, False), fp16, Precision('bf16', torch.bfloat16, False)]
-
-
-def autocast(dev: torch.device, prec: Precision):
-    return torch.autocast(dev.type, dtype=prec.dtype) if prec.dtype else nullcontext()
 
 
 def measure(model, crops, prec: Precision, dev: torch.device, size: dict) -> dict:

@@ -14,44 +14,53 @@ from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 from mmpretrain import registry as mmpretrain_registry
 
-__all__ = [
-    'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'OPTIMIZERS',
-    'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'DATASETS',
-    'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS', 'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS',
-    'BATCH_AUGMENTS', 'TASK_UTILS', 'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS',
-    'FUNCTIONS'
-]
+# The child registries, by the package whose modules register into them (their lazy
+# ``locations``): registry name -> the name mmengine prints for it.
+_CHILDREN = {
+    'engine': dict(
+        RUNNERS='runner', RUNNER_CONSTRUCTORS='runner constructor', LOOPS='loop',
+        HOOKS='hook', LOG_PROCESSORS='log processor', OPTIMIZERS='optimizer',
+        OPTIM_WRAPPERS='optim_wrapper',
+        OPTIM_WRAPPER_CONSTRUCTORS='optimizer wrapper constructor',
+        PARAM_SCHEDULERS='parameter scheduler'),
+    'datasets': dict(DATASETS='dataset', DATA_SAMPLERS='data sampler', TRANSFORMS='transform'),
+    'models': dict(
+        MODELS='model', MODEL_WRAPPERS='model_wrapper', WEIGHT_INITIALIZERS='weight initializer',
+        BATCH_AUGMENTS='batch augment', TASK_UTILS='task util'),
+    'evaluation': dict(METRICS='metric', EVALUATORS='evaluator'),
+    'visualization': dict(VISUALIZERS='visualizer', VISBACKENDS='vis_backend'),
+}
 
 
-def _child(name: str, parent: Registry, package: str) -> Registry:
-    return Registry(name, parent=parent, scope='mmswav', locations=[f'mmswav.{package}'])
+def _child(name: str, package: str) -> Registry:
+    """The ``mmswav``-scope child of mmpretrain's registry ``name``."""
+    return Registry(_CHILDREN[package][name], parent=getattr(mmpretrain_registry, name),
+                    scope='mmswav', locations=[f'mmswav.{package}'])
 
 
-RUNNERS = _child('runner', mmpretrain_registry.RUNNERS, 'engine')
-RUNNER_CONSTRUCTORS = _child('runner constructor', mmpretrain_registry.RUNNER_CONSTRUCTORS,
-                             'engine')
-LOOPS = _child('loop', mmpretrain_registry.LOOPS, 'engine')
-HOOKS = _child('hook', mmpretrain_registry.HOOKS, 'engine')
-LOG_PROCESSORS = _child('log processor', mmpretrain_registry.LOG_PROCESSORS, 'engine')
-OPTIMIZERS = _child('optimizer', mmpretrain_registry.OPTIMIZERS, 'engine')
-OPTIM_WRAPPERS = _child('optim_wrapper', mmpretrain_registry.OPTIM_WRAPPERS, 'engine')
-OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
-                                    mmpretrain_registry.OPTIM_WRAPPER_CONSTRUCTORS, 'engine')
-PARAM_SCHEDULERS = _child('parameter scheduler', mmpretrain_registry.PARAM_SCHEDULERS,
-                          'engine')
-DATASETS = _child('dataset', mmpretrain_registry.DATASETS, 'datasets')
-DATA_SAMPLERS = _child('data sampler', mmpretrain_registry.DATA_SAMPLERS, 'datasets')
-TRANSFORMS = _child('transform', mmpretrain_registry.TRANSFORMS, 'datasets')
-MODELS = _child('model', mmpretrain_registry.MODELS, 'models')
-MODEL_WRAPPERS = _child('model_wrapper', mmpretrain_registry.MODEL_WRAPPERS, 'models')
-WEIGHT_INITIALIZERS = _child('weight initializer', mmpretrain_registry.WEIGHT_INITIALIZERS,
-                             'models')
-BATCH_AUGMENTS = _child('batch augment', mmpretrain_registry.BATCH_AUGMENTS, 'models')
-TASK_UTILS = _child('task util', mmpretrain_registry.TASK_UTILS, 'models')
-METRICS = _child('metric', mmpretrain_registry.METRICS, 'evaluation')
-EVALUATORS = _child('evaluator', mmpretrain_registry.EVALUATORS, 'evaluation')
-VISUALIZERS = _child('visualizer', mmpretrain_registry.VISUALIZERS, 'visualization')
-VISBACKENDS = _child('vis_backend', mmpretrain_registry.VISBACKENDS, 'visualization')
-# mmpretrain has no FUNCTIONS registry; mmengine looks `collate_fn` up in its root one, where
-# `type='mmswav.default_collate'` names this child
-FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'datasets')
+RUNNERS = _child('RUNNERS', 'engine')
+RUNNER_CONSTRUCTORS = _child('RUNNER_CONSTRUCTORS', 'engine')
+LOOPS = _child('LOOPS', 'engine')
+HOOKS = _child('HOOKS', 'engine')
+LOG_PROCESSORS = _child('LOG_PROCESSORS', 'engine')
+OPTIMIZERS = _child('OPTIMIZERS', 'engine')
+OPTIM_WRAPPERS = _child('OPTIM_WRAPPERS', 'engine')
+OPTIM_WRAPPER_CONSTRUCTORS = _child('OPTIM_WRAPPER_CONSTRUCTORS', 'engine')
+PARAM_SCHEDULERS = _child('PARAM_SCHEDULERS', 'engine')
+DATASETS = _child('DATASETS', 'datasets')
+DATA_SAMPLERS = _child('DATA_SAMPLERS', 'datasets')
+TRANSFORMS = _child('TRANSFORMS', 'datasets')
+MODELS = _child('MODELS', 'models')
+MODEL_WRAPPERS = _child('MODEL_WRAPPERS', 'models')
+WEIGHT_INITIALIZERS = _child('WEIGHT_INITIALIZERS', 'models')
+BATCH_AUGMENTS = _child('BATCH_AUGMENTS', 'models')
+TASK_UTILS = _child('TASK_UTILS', 'models')
+METRICS = _child('METRICS', 'evaluation')
+EVALUATORS = _child('EVALUATORS', 'evaluation')
+VISUALIZERS = _child('VISUALIZERS', 'visualization')
+VISBACKENDS = _child('VISBACKENDS', 'visualization')
+# mmpretrain has no FUNCTIONS registry: this child hangs under mmengine's root one, where the
+# Runner looks `collate_fn` up (`type='mmswav.default_collate'`, mmswav/datasets/collate.py)
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope='mmswav',
+                     locations=['mmswav.datasets'])
+__all__ = [name for names in _CHILDREN.values() for name in names] + ['FUNCTIONS']

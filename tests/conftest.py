@@ -63,15 +63,16 @@ def labelme_root() -> Path:
 
 
 def make_image_folder(root: Path, num_classes: int = 2, per_class: int = 8,
-                      size: int = 40, seed: int = 0) -> Path:
-    """Write a tiny ImageFolder of random-noise JPEGs (class = colour bias)."""
+                      size: int = 40, seed: int = 0, bias: int = 80) -> Path:
+    """Write a tiny ImageFolder of random-noise JPEGs (class = colour bias of ``bias`` grey
+    levels: 80 separates the classes for any model, ~10 leaves a classifier errors)."""
     rng = np.random.default_rng(seed)
     for c in range(num_classes):
         folder = root / f'class{c}'
         folder.mkdir(parents=True, exist_ok=True)
         for i in range(per_class):
             img = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-            img[..., c % 3] = np.clip(img[..., c % 3].astype(int) + 80, 0, 255)
+            img[..., c % 3] = np.clip(img[..., c % 3].astype(int) + bias, 0, 255)
             Image.fromarray(img).save(folder / f'{i:04d}.jpg')
     return root
 

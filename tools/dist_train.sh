@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Multi-process training with torchrun, one process per GPU (or per CPU process with gloo):
 #   bash tools/dist_train.sh CONFIG NUM_PROC [tools/train.py options]
-# Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT as for torchrun. On CPU, train.py
-# switches the backend to gloo; SyncBN configs need --sync-bn-to-bn there.
+# Multi-node: the same command on every node with NNODES, its own NODE_RANK, and the
+# MASTER_ADDR and PORT of node 0 (torchrun's static rendezvous; docs/distributed.md). On CPU,
+# train.py switches the backend to gloo; SyncBN configs need --sync-bn-to-bn there.
 set -euo pipefail
 CONFIG=$1
 NUM_PROC=$2

@@ -1,37 +1,39 @@
-# The CPU quick start (swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32.py: same
-# model, views, optimizer and schedule; tests/test_datasets/test_webdataset_shards.py checks
-# they stay equal) reading CIFAR-10 from WebDataset tar shards instead of the JPEG folder:
+# The CPU quick start (swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32.py,
+# inherited: same model, optimizer, schedule and hooks; only the data differ, and
+# tests/test_datasets/test_webdataset_shards.py checks that the views stay equal) reading
+# CIFAR-10 from WebDataset tar shards (mmswav WebDatasetShards) instead of the JPEG folder:
 #   python tools/dataset_converters/images2shards.py data/cifar10-jpg/train \
 #       data/cifar10-shards/train --shard-size 1000
 #   python tools/train.py configs/swav/swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32-shards.py
 # 50 shards of 1,000 on one reader: 391 batches of 128 per epoch (48 images repeated to fill
 # the last batch) instead of the folder's 390 (drop_last).
-_base_ = [
-    '../_base_/models/swav_resnet50.py',
-    '../_base_/datasets/cifar10_swav_shards.py',
-    '../_base_/schedules/larc_coslr-200e.py',
-    '../_base_/default_runtime.py',
-]
+# The dataset needs the dataloader's batch size and worker count (its epoch length is whole
+# batches per worker): set them here, not only in train_dataloader. No sampler: the dataset
+# splits the shards over ranks and workers and shuffles them itself (seeded per epoch).
+# Repeated on purpose: the shard dataloader has the shape of the ImageNet shard config's
+# (other sizes, manifest and views); a shared base would clash with the inherited
+# train_dataloader (mmengine refuses a key defined in two bases).
+_base_ = ['./swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32.py']
 
-model = dict(
-    data_preprocessor=dict(mean=[125.307, 122.961, 113.8575], std=[51.5865, 50.847, 51.255]),
-    backbone=dict(_delete_=True, type='ResNet_CIFAR', depth=18, stem_channels=16,
-                  base_channels=16, out_indices=(3, ), zero_init_residual=False),
-    neck=dict(in_channels=128, hid_channels=512, out_channels=128),
-    head=dict(
-        # more prototypes than embedding dims (128), see docs/quickstart_results.md
-        num_prototypes=300,
-        queue_length=0,
-        freeze_prototypes_iters=50,
-        loss=dict(num_crops=[2], crops_for_assign=[0, 1], epsilon=0.01)))
-
-max_epochs = 8
-optim_wrapper = dict(
-    optimizer=dict(_delete_=True, type='SGD', lr=0.2, momentum=0.9, weight_decay=1e-5))
-param_scheduler = [
-    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=2e-3, by_epoch=True, begin=0,
-         end=max_epochs, convert_to_iter_based=True)
+batch_size = 128
+num_workers = 1
+view = [
+    dict(type='FastSwAVView', size=32, scale=(0.14, 1.), jitter=(0.4, 0.4, 0.4, 0.1),
+         blur_prob=0.)
 ]
-train_cfg = dict(max_epochs=max_epochs)
-default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=1, max_keep_ckpts=1))
-custom_hooks = [dict(type='SwAVHook')]
+train_pipeline = [
+    dict(type='MultiView', num_views=[2], transforms=[view]),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=batch_size,
+    num_workers=num_workers,
+    sampler=None,
+    dataset=dict(
+        _delete_=True,
+        type='WebDatasetShards',
+        manifest='data/cifar10-shards/train/manifest.json',
+        batch_size=batch_size,
+        num_workers=num_workers,
+        buffer_size=5000,
+        pipeline=train_pipeline))

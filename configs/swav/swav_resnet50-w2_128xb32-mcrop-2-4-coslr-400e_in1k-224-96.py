@@ -3,6 +3,8 @@
 # express it, the same keys as the official resnet50w2), projection 4096-8192-128, 2 x 224 + 4 x 96
 # crops, 128 GPUs x 32 = 4096, no queue, large-batch LARS schedule, 400 epochs.
 # Published linear top-1: 77.3.
+# Repeated on purpose: the RN50-w4/w5 configs override the same keys with their own widths
+# and crops (the official scripts differ in each).
 _base_ = ['./swav_resnet50_64xb64-mcrop-2-6-coslr-400e_in1k-224-96.py']
 
 model = dict(

@@ -2,6 +2,7 @@
 # 8192-d output, projection 8192-8192-128, 2 x 224 (scale 0.08-1) + 4 x 96 (0.08-0.14) crops,
 # 64 GPUs x 40 = 2560, queue 2560 from epoch 0, large-batch LARS schedule, 400 epochs.
 # Published linear top-1: 77.9.
+# Repeated on purpose: the same keys as the RN50-w2 config with other widths and crop scales.
 _base_ = ['./swav_resnet50-w2_128xb32-mcrop-2-4-coslr-400e_in1k-224-96.py']
 
 model = dict(

@@ -1,5 +1,7 @@
 # The official large-batch SwAV recipe for 200 epochs (scripts/swav_200ep_pretrain.sh): as the
 # 800-epoch config, with the cosine schedule over 200 epochs.
+# Repeated on purpose: the schedule of the 100/400/800-epoch configs with its own length
+# (why: the 100-epoch config).
 _base_ = ['./swav_resnet50_64xb64-mcrop-2-6-coslr-800e_in1k-224-96.py']
 
 param_scheduler = [

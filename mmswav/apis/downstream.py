@@ -9,7 +9,7 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
 from mmswav.utils.checkpoint import allow_mmengine_checkpoints
-from mmswav.utils.config import replace_sync_bn_logged
+from mmswav.utils.config import replace_sync_bn_logged, rewrite_dicts
 from mmswav.utils.transfer_stack import require_transfer_stack
 
 CODEBASES = ('mmdet', 'mmseg')
@@ -21,17 +21,12 @@ def set_pretrained(cfg: Any, checkpoint: str) -> int:
     Returns:
         int: How many were set (the R50-C4 detector has two: backbone and res5 head).
     """
-    count = 0
-    if isinstance(cfg, dict):
-        if cfg.get('type') == 'Pretrained':
-            cfg['checkpoint'] = checkpoint
-            count += 1
-        for value in cfg.values():
-            count += set_pretrained(value, checkpoint)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            count += set_pretrained(value, checkpoint)
-    return count
+    def point(init: dict) -> bool:
+        if init.get('type') != 'Pretrained':
+            return False
+        init['checkpoint'] = checkpoint
+        return True
+    return rewrite_dicts(cfg, point)
 
 
 def register_codebase(codebase: str) -> None:

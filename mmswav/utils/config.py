@@ -1,7 +1,24 @@
 # Copyright (c) mmswav contributors. All rights reserved.
-from typing import Any
+from typing import Any, Callable
 
 from mmengine.logging import print_log
+
+
+def rewrite_dicts(cfg: Any, rewrite: Callable[[dict], bool]) -> int:
+    """Call ``rewrite`` on every dict nested in ``cfg`` (dicts, lists, tuples), in place.
+
+    Args:
+        cfg: A config, dict or list.
+        rewrite (Callable[[dict], bool]): Changes one dict in place; True when it did.
+
+    Returns:
+        int: How many dicts ``rewrite`` changed.
+    """
+    if isinstance(cfg, dict):
+        return int(rewrite(cfg)) + sum(rewrite_dicts(v, rewrite) for v in cfg.values())
+    if isinstance(cfg, (list, tuple)):
+        return sum(rewrite_dicts(v, rewrite) for v in cfg)
+    return 0
 
 
 def replace_sync_bn(cfg: Any, to: str = 'BN') -> int:
@@ -18,17 +35,12 @@ def replace_sync_bn(cfg: Any, to: str = 'BN') -> int:
     Returns:
         int: How many norm configs were replaced.
     """
-    count = 0
-    if isinstance(cfg, dict):
-        if cfg.get('type') in ('SyncBN', 'MMSyncBN'):
-            cfg['type'] = to
-            count += 1
-        for value in cfg.values():
-            count += replace_sync_bn(value, to)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            count += replace_sync_bn(value, to)
-    return count
+    def to_bn(norm: dict) -> bool:
+        if norm.get('type') not in ('SyncBN', 'MMSyncBN'):
+            return False
+        norm['type'] = to
+        return True
+    return rewrite_dicts(cfg, to_bn)
 
 
 def replace_sync_bn_logged(cfg: Any, to: str = 'BN') -> int:

@@ -2,6 +2,7 @@
 """Released weights by name, offline: local files stand in for the URLs (file://), the torch
 hub cache is a temporary folder; a wrong hash is refused with the expected and found values.
 Wide ResNet-50s (official RN50-w2/w4/w5 layout) convert and load strictly into mmdet's ResNet."""
+import functools
 import hashlib
 from pathlib import Path
 
@@ -70,9 +71,14 @@ def test_wrong_hash_is_refused_with_expected_and_found(hub):
     with pytest.raises(ValueError) as error:
         model_zoo.download_weights(src.as_uri(), sha256='deadbeef')
     assert 'expected deadbeef' in str(error.value) and f'found {found}' in str(error.value)
-    assert model_zoo.download_weights(src.as_uri(), sha256=found) == str(
-        hub / 'hub' / 'checkpoints' / 'weights.pth')
-    assert model_zoo.download_weights(src.as_uri(), sha256=None)  # no hash: no check
+    cached = hub / 'hub' / 'checkpoints' / 'weights.pth'
+    assert model_zoo.download_weights(src.as_uri(), sha256=found) == str(cached)
+    assert cached.read_bytes() == src.read_bytes()  # the file itself, downloaded
+    other = hub / 'other.pth'
+    torch.save({'y': torch.ones(2)}, other)
+    path = model_zoo.download_weights(other.as_uri(), sha256=None)  # no hash: no check
+    assert path == str(hub / 'hub' / 'checkpoints' / 'other.pth')
+    assert Path(path).read_bytes() == other.read_bytes()
 
 
 def test_pretrained_needs_a_name():
@@ -82,20 +88,19 @@ def test_pretrained_needs_a_name():
 
 
 @pytest.mark.parametrize('widen', [2, 4, 5])
-def test_wide_shapes_match_mmpretrain_resnet(widen):
-    """The scaled torchvision shapes are those of mmpretrain's ResNet of the same widths
-    (an independent construction), so the configs' backbones load the official files."""
+def test_wide_shapes_match_mmpretrain_resnet(widen, monkeypatch):
+    """Every key and shape of the scaled torchvision layout is that of mmpretrain's ResNet
+    of the same widths (an independent construction), so the configs' backbones load the
+    official files. Built on the meta device (no memory): mmpretrain's drop-path schedule
+    calls ``linspace(...).item()``, so that one runs on the CPU."""
     from mmpretrain.models import ResNet
     expected = expected_shapes(f'resnet50w{widen}')
-    if widen > 2:  # mmpretrain cannot build on the meta device; compare the first stages
-        expected = {k: v for k, v in expected.items() if k.startswith(('conv1', 'bn1',
-                                                                         'layer1'))}
-        model = ResNet(depth=50, stem_channels=64 * widen, base_channels=64 * widen,
-                       num_stages=1, out_indices=(0, ), strides=(1, ), dilations=(1, ))
-    else:
+    monkeypatch.setattr(torch, 'linspace', functools.partial(torch.linspace, device='cpu'))
+    with torch.device('meta'):
         model = ResNet(depth=50, stem_channels=64 * widen, base_channels=64 * widen)
     got = {k: tuple(v.shape) for k, v in model.state_dict().items()
            if not k.endswith('num_batches_tracked')}
+    assert len(got) == 265 and got['layer4.2.conv3.weight'] == (2048 * widen, 512 * widen, 1, 1)
     assert got == expected
 
 

@@ -1,22 +1,20 @@
 # Copyright (c) mmswav contributors. All rights reserved.
 """``tools/dist_train.sh`` with 2 CPU processes (gloo) against 1 process with the same global
-batch, and the explicit SyncBN-on-CPU switch of ``tools/train.py``.
+batch, two 1-process "nodes" on 127.0.0.1 against one node of 2 processes, and the explicit
+SyncBN-on-CPU switch of ``tools/train.py``.
 
 Comparability: BatchNorm normalises with the statistics of each rank's own half of the
 batch, so a 2-rank BN model computes another function than the 1-process model. Here the
-backbone uses GroupNorm and the neck no norm (no batch statistics anywhere), the queue is
-off and the augmentations are seeded per sample (``RobustLoadImageFromFile``), so the two
-runs see the same crops and the same network. Then the only coupling between the halves is
-the Sinkhorn, which is global (all-reduced), and the 1-process loss must equal the mean of
-the two ranks' losses (each rank logs the mean over its half).
+backbone uses GroupNorm and the neck no norm (no batch statistics anywhere), and the
+augmentations are seeded per sample (``RobustLoadImageFromFile``), so the runs see the same
+crops and the same network. Then the only coupling between the halves is the Sinkhorn, which
+is global (all-reduced) over the batch and every rank's queue, so the 1-process loss must
+equal the mean of the two ranks' losses (each rank logs the mean over its half) at every
+iteration, those that use the queue (epoch 2) included.
 """
 import importlib.util
 import json
-import os
-import socket
-import subprocess
 import sys
-import textwrap
 from argparse import Namespace
 from pathlib import Path
 
@@ -25,90 +23,52 @@ import torch
 from mmengine.config import Config
 
 from mmswav.registry import MODELS
+from tests.test_engine.dist_helpers import CONFIG, REPO, train, train_nodes, write_config
 
-REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'tests/data/swav_tiny_cpu.py'
-
-RECORDER = textwrap.dedent('''
-    import json, os
-    import torch
-    from mmengine.dist import get_rank
-    from mmengine.hooks import Hook
-    from mmswav.registry import HOOKS
-
-    @HOOKS.register_module(force=True)
-    class RankRecorder(Hook):
-        def __init__(self):
-            self.rows = []
-
-        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-            self.rows.append(dict(loss=float(outputs['loss'].detach()), samples=[
-                int(s.sample_idx) for s in data_batch['data_samples']]))
-
-        def after_train(self, runner):
-            rank = get_rank()
-            with open(os.path.join(runner.work_dir, f'rank{rank}.json'), 'w') as f:
-                json.dump(self.rows, f)
-            model = getattr(runner.model, 'module', runner.model)
-            torch.save(model.state_dict(), os.path.join(runner.work_dir, f'rank{rank}.pth'))
-''')
+LOSS_TOL = 1e-5  # |mean of the ranks' losses - 1-process loss|, every iteration
+WEIGHT_TOL = dict(rtol=1e-3, atol=1e-4)  # 2 processes vs 1, up to float sums
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory):
+    """The same 4 iterations as 1 process (global batch 8) and as 1 node of 2 processes
+    (batch 4 each): their work dirs, the dist config and the dist_train.sh command."""
+    from tests.conftest import make_image_folder
+    tmp = tmp_path_factory.mktemp('dist')
+    images = make_image_folder(tmp / 'images')
+    one, two = tmp / 'one', tmp / 'two'
+    train([sys.executable, 'tools/train.py', write_config(tmp, images, 8), '--work-dir',
+           str(one)], tmp)
+    config = write_config(tmp, images, 4)
+    dist = ['bash', 'tools/dist_train.sh', config, '2']
+    log = train(dist + ['--work-dir', str(two)], tmp)
+    return one, two, config, dist, log
 
 
-def write_config(tmp_path: Path, data_root: Path, batch_size: int) -> str:
-    """The tiny config with a GroupNorm narrow backbone and no neck norm; 2 epochs of 2
-    iterations, a global queue of 16 (2 global batches) filled in epoch 1, used in epoch 2."""
-    path = tmp_path / f'dist_b{batch_size}.py'
-    path.write_text(textwrap.dedent(f'''
-        _base_ = ['{CONFIG}']
-        model = dict(
-            backbone=dict(stem_channels=16, base_channels=16,
-                          norm_cfg=dict(type='GN', num_groups=4, requires_grad=True)),
-            neck=dict(in_channels=128, with_bn=False),
-            head=dict(queue_length=16, epoch_queue_starts=0))
-        train_dataloader = dict(batch_size={batch_size},
-                                dataset=dict(data_root='{data_root}'))
-        train_cfg = dict(max_epochs=2)
-        default_hooks = dict(checkpoint=dict(interval=1))
-        custom_imports = dict(imports=['mmswav.datasets', 'mmswav.engine', 'mmswav.models',
-                                       'recorder'], allow_failed_imports=False)
-        custom_hooks = [dict(type='SwAVHook'), dict(type='RankRecorder')]
-    '''))
-    return str(path)
+def rank_rows(work: Path, ranks: int = 2) -> list:
+    return [json.loads((work / f'rank{r}.json').read_text()) for r in range(ranks)]
 
 
-def train(cmd: list, tmp_path: Path) -> str:
-    (tmp_path / 'plugin').mkdir(exist_ok=True)
-    (tmp_path / 'plugin' / 'recorder.py').write_text(RECORDER)
-    env = dict(os.environ, PYTHONPATH=f'{tmp_path / "plugin"}:{REPO}', PORT=str(free_port()),
-               OMP_NUM_THREADS='1')
-    out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=400)
-    log = out.stdout + out.stderr
-    assert out.returncode == 0, log[-4000:]
-    return log
+def check_losses_every_iteration(single: list, ranks: list) -> None:
+    """The mean of the ranks' losses is the 1-process loss at every iteration."""
+    assert len(single) == len(ranks[0]) == len(ranks[1]) == 4
+    for it in range(4):
+        mean_loss = (ranks[0][it]['loss'] + ranks[1][it]['loss']) / 2
+        assert mean_loss == pytest.approx(single[it]['loss'], abs=LOSS_TOL), f'iteration {it}'
 
 
-def test_two_cpu_processes_match_one_and_resume_exactly(image_folder, tmp_path):
-    one, two, resumed = tmp_path / 'one', tmp_path / 'two', tmp_path / 'resumed'
-    train([sys.executable, 'tools/train.py', write_config(tmp_path, image_folder, 8),
-           '--work-dir', str(one)], tmp_path)
-    dist = ['bash', 'tools/dist_train.sh', write_config(tmp_path, image_folder, 4), '2']
-    log = train(dist + ['--work-dir', str(two)], tmp_path)
+def test_two_cpu_processes_match_one_and_resume_exactly(runs, tmp_path):
+    one, two, _, dist, log = runs
+    resumed = tmp_path / 'resumed'
     assert 'backend nccl -> gloo' in log  # CPU: gloo, said in the log
 
     single = json.loads((one / 'rank0.json').read_text())
-    ranks = [json.loads((two / f'rank{r}.json').read_text()) for r in range(2)]
+    ranks = rank_rows(two)
     assert len(single) == len(ranks[0]) == len(ranks[1]) == 4  # 16 images, global batch 8
     for it in range(4):  # the two halves are the 1-process batch
         halves = ranks[0][it]['samples'] + ranks[1][it]['samples']
         assert sorted(halves) == sorted(single[it]['samples'])
-    mean_loss = (ranks[0][0]['loss'] + ranks[1][0]['loss']) / 2
-    assert mean_loss == pytest.approx(single[0]['loss'], abs=1e-5)
+    check_losses_every_iteration(single, ranks)
 
     weights = [torch.load(two / f'rank{r}.pth', weights_only=True) for r in range(2)]
     for key, value in weights[0].items():  # DDP: every rank holds the same model
@@ -118,7 +78,7 @@ def test_two_cpu_processes_match_one_and_resume_exactly(image_folder, tmp_path):
     reference = torch.load(one / 'rank0.pth', weights_only=True)
     for key, value in reference.items():  # and the same as 1 process, up to float sums
         if key != 'head.queue':
-            torch.testing.assert_close(weights[0][key], value, rtol=1e-3, atol=1e-4, msg=key)
+            torch.testing.assert_close(weights[0][key], value, **WEIGHT_TOL, msg=key)
 
     # resume both ranks from epoch 1: each must get its own queue back (RankQueuesHook)
     ckpt = torch.load(two / 'epoch_1.pth', weights_only=False)
@@ -133,6 +93,25 @@ def test_two_cpu_processes_match_one_and_resume_exactly(image_folder, tmp_path):
         final = torch.load(resumed / f'rank{r}.pth', weights_only=True)
         for key, value in weights[r].items():
             torch.testing.assert_close(final[key], value, rtol=0, atol=1e-6, msg=key)
+
+
+def test_two_nodes_of_one_process_match_one_node_of_two(runs, tmp_path):
+    """``tools/dist_train.sh CONFIG 1`` as NNODES=2 nodes (NODE_RANK 0 and 1) on 127.0.0.1:
+    node r is rank r, so each rank sees the batches, and ends with the losses, the weights and
+    the queue, of rank r of one node of two processes (within that test's tolerances)."""
+    one, two, config, _, _ = runs
+    nodes = tmp_path / 'nodes'
+    logs = train_nodes(config, nodes, tmp_path, nnodes=2)
+    assert all('backend nccl -> gloo' in log for log in logs)
+    ranks, reference = rank_rows(nodes), rank_rows(two)
+    check_losses_every_iteration(json.loads((one / 'rank0.json').read_text()), ranks)
+    for r in range(2):
+        assert [row['samples'] for row in ranks[r]] == [row['samples'] for row in reference[r]]
+        for it, (got, want) in enumerate(zip(ranks[r], reference[r])):
+            assert got['loss'] == pytest.approx(want['loss'], abs=LOSS_TOL), (r, it)
+        weights = torch.load(nodes / f'rank{r}.pth', weights_only=True)
+        for key, value in torch.load(two / f'rank{r}.pth', weights_only=True).items():
+            torch.testing.assert_close(weights[key], value, **WEIGHT_TOL, msg=key)
 
 
 def _train_tool():

@@ -55,16 +55,50 @@ def test_adversarial_scores_finite_under_autocast(device, dtype, epsilon, kind):
         assert float(loss) == pytest.approx(math.log(K), rel=1e-5)
 
 
-@pytest.mark.parametrize('epsilon', [0.03, 0.05])
-def test_head_with_queue_finite_under_bf16_autocast(epsilon):
-    """The whole head (prototype matmul, queue scores, Sinkhorn) in bf16 autocast, with
-    every embedding equal (a collapsed batch) and a full queue."""
+def queue_scores_seen(head: SwAVHead, calls: int, epsilon: float) -> list:
+    """Run ``head.loss`` ``calls`` times in bf16 autocast on a collapsed batch (every
+    embedding equal); return, per call, the shapes of the queue scores the loss got (None
+    when it got none)."""
+    seen = []
+    forward = head.loss_module.forward
+
+    def spy(scores, queue_scores=None):
+        seen.append(None if queue_scores is None or queue_scores[0] is None else
+                    [tuple(q.shape) for q in queue_scores])
+        return forward(scores, queue_scores)
+
+    head.loss_module.forward = spy
+    same = torch.nn.functional.normalize(torch.ones(sum(CROPS) * B, 16), dim=1)
+    with torch.autocast(device_type='cpu', dtype=torch.bfloat16):
+        losses = [head.loss(same) for _ in range(calls)]
+    assert all(torch.isfinite(loss) for loss in losses)
+    # every queue row holds an assignment crop's embedding, as pushed
+    torch.testing.assert_close(head.queue, same[:1].expand(2, 2 * B, 16).contiguous())
+    return seen
+
+
+def make_head(epsilon: float) -> SwAVHead:
     torch.manual_seed(0)
     head = SwAVHead(loss=dict(type='SwAVLoss', num_crops=CROPS, epsilon=epsilon),
                     feat_dim=16, num_prototypes=K, queue_length=2 * B, epoch_queue_starts=0)
-    head.train()
-    same = torch.nn.functional.normalize(torch.ones(sum(CROPS) * B, 16), dim=1)
-    with torch.autocast(device_type='cpu', dtype=torch.bfloat16):
-        losses = [head.loss(same) for _ in range(3)]  # fill the queue, then use it
-    assert all(torch.isfinite(loss) for loss in losses)
+    return head.train()
+
+
+@pytest.mark.parametrize('epsilon', [0.03, 0.05])
+def test_head_with_queue_finite_under_bf16_autocast(epsilon):
+    """The whole head (prototype matmul, queue scores, Sinkhorn) in bf16 autocast, with
+    every embedding equal (a collapsed batch) and a full queue: the first two calls fill the
+    queue of 2 batches, the third scores it (2 assignment crops x 16 queued rows x K)."""
+    head = make_head(epsilon)
+    seen = queue_scores_seen(head, 3, epsilon)
+    assert seen == [None, None, [(2 * B, K), (2 * B, K)]]
     assert int(head.prototypes_used) == 1
+
+
+def test_queue_check_fails_when_the_queue_is_never_used(monkeypatch):
+    """Sabotage: a head that fills its queue but never scores it (``_queue_full`` always
+    False) gives the same finite loss on a collapsed batch, which the old test let
+    through; the spy sees it."""
+    monkeypatch.setattr(SwAVHead, '_queue_full', lambda self: False)
+    seen = queue_scores_seen(make_head(0.05), 3, 0.05)
+    assert seen == [None, None, None]

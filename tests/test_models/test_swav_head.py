@@ -97,22 +97,19 @@ def test_queue_matches_mmpretrain_over_several_batches():
     torch.testing.assert_close(head.queue, theirs.queue)
 
 
-def test_queue_waits_for_epoch_queue_starts():
-    head = _head(queue_length=8, epoch_queue_starts=2).train()
-    head.set_progress(epoch=1, iteration=10)
+@pytest.mark.parametrize('starts, before, after', [
+    # epoch_queue_starts=2: the epoch rules
+    (dict(epoch_queue_starts=2), dict(epoch=1, iteration=10), dict(epoch=2, iteration=20)),
+    # iter_queue_starts=30, past epoch_queue_starts: the iteration rules instead
+    (dict(epoch_queue_starts=0, iter_queue_starts=30), dict(epoch=3, iteration=29),
+     dict(epoch=3, iteration=30)),
+])
+def test_queue_waits_for_its_start(starts, before, after):
+    head = _head(queue_length=8, **starts).train()
+    head.set_progress(**before)
     head.loss(_embeddings())
     assert not head.queue.any()
-    head.set_progress(epoch=2, iteration=20)
-    head.loss(_embeddings())
-    assert head.queue[:, :4].any() and not head.queue[:, 4:].any()
-
-
-def test_queue_waits_for_iter_queue_starts_instead_of_the_epoch():
-    head = _head(queue_length=8, epoch_queue_starts=0, iter_queue_starts=30).train()
-    head.set_progress(epoch=3, iteration=29)  # past epoch_queue_starts: the iteration rules
-    head.loss(_embeddings())
-    assert not head.queue.any()
-    head.set_progress(epoch=3, iteration=30)
+    head.set_progress(**after)
     head.loss(_embeddings())
     assert head.queue[:, :4].any() and not head.queue[:, 4:].any()
 

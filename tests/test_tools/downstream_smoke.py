@@ -10,6 +10,7 @@ from typing import Callable, Dict, Optional, Tuple
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.registry import DefaultScope
 from mmengine.runner import Runner, save_checkpoint
 
@@ -87,14 +88,25 @@ def fixed_batch_loss(runner: Runner, batch: dict, prefix: Optional[str] = None) 
     return sum(float(v) for k, v in log_vars.items() if k.startswith(prefix))
 
 
+class RecordTestOutputs(Hook):
+    """Keeps every data sample the test loop predicts (predictions and ground truth)."""
+
+    def __init__(self, samples: list) -> None:
+        self.samples = samples
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        self.samples.extend(outputs)
+
+
 def smoke_run(codebase: str, cfg: Config, backbone: Dict[str, torch.Tensor],
-              prefix: Optional[str] = None) -> dict:
+              prefix: Optional[str] = None, samples: Optional[list] = None) -> dict:
     """Init from the checkpoint (checked), train, check the fixed-batch loss fell, test.
 
     ``prefix`` picks the loss terms compared. A detector's RoI-head losses legitimately rise
     in the first iterations (a better RPN gives more positive proposals, hence more box
     regression terms), so the detection tests compare the RPN losses (``loss_rpn``), whose
-    anchor targets do not move.
+    anchor targets do not move. ``samples``, when given, receives every predicted test data
+    sample (for a metric computed independently by the caller).
     """
     register_codebase(codebase)
     runner = Runner.from_cfg(cfg)
@@ -110,6 +122,8 @@ def smoke_run(codebase: str, cfg: Config, backbone: Dict[str, torch.Tensor],
     print(f'{codebase} fixed-batch {prefix or "loss"}: {before:.4f} -> {after:.4f}')
     assert math.isfinite(before) and math.isfinite(after)
     assert after < before, f'loss did not fall: {before} -> {after}'
+    if samples is not None:
+        runner.register_hook(RecordTestOutputs(samples), priority='LOWEST')
     metrics = runner.test()
     print(f'{codebase} test metrics: {metrics}')
     return metrics

@@ -99,8 +99,9 @@ def test_imagefolder_svm_matches_sklearn():
 
 def test_svm_tool_imagefolder(tmp_path):
     import svm as svm_tool
-    make_image_folder(tmp_path / 'data' / 'train', num_classes=2, per_class=8, size=32)
-    make_image_folder(tmp_path / 'data' / 'test', num_classes=2, per_class=4, size=32, seed=1)
+    make_image_folder(tmp_path / 'data' / 'train', num_classes=2, per_class=8, size=32, bias=2)
+    make_image_folder(tmp_path / 'data' / 'test', num_classes=2, per_class=4, size=32, seed=1,
+                      bias=2)
     labels = np.repeat(np.arange(3), [5, 7, 9])
     idx = svm_tool.balanced_indices(labels, 9, seed=0)
     assert np.bincount(labels[idx]).tolist() == [3, 3, 3]
@@ -116,7 +117,24 @@ def test_svm_tool_imagefolder(tmp_path):
     assert (saved['num_train'], saved['num_test'], saved['classes']) == (6, 8, ['class0',
                                                                                 'class1'])
     assert [r['dim'] for r in saved['rows']] == [16 * 8 * 8, 128 * 2 * 2]  # native 32 px
-    assert all(0 <= r['top1'] <= 100 and 0 <= r['mAP'] <= 100 for r in saved['rows'])
+    # every row as train_eval_svm on features computed independently (tests/test_tools/
+    # test_svm.py's resnet_features) of the tool's balanced subset, not saturated
+    from tests.test_tools.test_svm import resnet_features
+    paths = {split: sorted((tmp_path / 'data' / split).glob('*/*.jpg'))
+             for split in ('train', 'test')}
+    train_y = np.array([int(p.parent.name[-1]) for p in paths['train']])
+    keep = svm_tool.balanced_indices(train_y, 6, seed=0)
+    test_y = np.array([int(p.parent.name[-1]) for p in paths['test']])
+    pools = (8, 8, 6, 4, 2)
+    train = resnet_features([paths['train'][i] for i in keep], 0, pools)
+    test = resnet_features(paths['test'], 0, pools)
+    for row in saved['rows']:
+        expected = voc_svm.train_eval_svm(
+            train[row['layer']], voc_svm.one_vs_rest_labels(train_y[keep], 2),
+            test[row['layer']], voc_svm.one_vs_rest_labels(test_y, 2), costs=(1.0, ))
+        assert 0 < expected['mAP'] < 100 and 0 < expected['top1'] < 100, (row, expected)
+        assert row['mAP'] == pytest.approx(expected['mAP'], abs=1e-6), row['layer']
+        assert row['top1'] == pytest.approx(expected['top1'], abs=1e-6), row['layer']
     assert set(saved['low_shot']) == {'layer', 'k1', 'k2'}
 
 

@@ -2,7 +2,6 @@
 """Smoke runs of the mmseg benchmark configs on real data, on CPU, from a converted mmswav
 checkpoint: FCN R50-D8 on the labelme VOC segmentation examples and on a Cityscapes-layout copy
 of them. Tiny scales and a few iterations: the loss on a fixed batch falls, test prints mIoU."""
-import math
 import runpy
 import sys
 from pathlib import Path
@@ -64,8 +63,29 @@ def _edit(dataset: dict, num_classes: int):
     return edit
 
 
-def _check(metrics: dict) -> None:
-    assert math.isfinite(metrics['mIoU']) and 0.0 <= metrics['mIoU'] <= 100.0
+def miou(samples: list, num_classes: int, ignore_index: int = 255) -> float:
+    """mIoU (%) of the predicted maps against the ground-truth maps, by a confusion matrix in
+    numpy: per class intersection / union over the whole test set, classes that never occur
+    (union 0) left out."""
+    confusion = np.zeros((num_classes, num_classes), dtype=np.int64)  # [gt, pred]
+    for sample in samples:
+        gt = sample.gt_sem_seg.data.squeeze(0).numpy().ravel()
+        pred = sample.pred_sem_seg.data.squeeze(0).numpy().ravel()
+        keep = gt != ignore_index
+        confusion += np.bincount(gt[keep] * num_classes + pred[keep],
+                                 minlength=num_classes ** 2).reshape(num_classes, num_classes)
+    inter = np.diag(confusion)
+    union = confusion.sum(0) + confusion.sum(1) - inter
+    return 100 * float(np.mean(inter[union > 0] / union[union > 0]))
+
+
+def _check(metrics: dict, samples: list, num_classes: int, num_images: int) -> None:
+    """mmseg's mIoU equals the one computed here from the same predictions, which is strictly
+    between 0 and 100; every test image was predicted."""
+    assert len(samples) == num_images
+    expected = miou(samples, num_classes)
+    assert 0 < expected < 100, expected
+    assert metrics['mIoU'] == pytest.approx(expected, abs=0.006)  # mmseg rounds to 0.01
 
 
 def test_fcn_labelme_voc(labelme_root: Path, converted, tmp_path):
@@ -78,7 +98,8 @@ def test_fcn_labelme_voc(labelme_root: Path, converted, tmp_path):
                    ann_file=str(tmp_path / 'ids.txt'))
     cfg = tiny_cfg('mmsegmentation/voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py', ckpt,
                    tmp_path / 'work', _edit(dataset, 21), max_iters=3)
-    _check(smoke_run('mmseg', cfg, backbone))
+    samples = []
+    _check(smoke_run('mmseg', cfg, backbone, samples=samples), samples, 21, len(ids))
 
 
 def test_fcn_cityscapes_layout(labelme_root: Path, converted, tmp_path):
@@ -101,7 +122,9 @@ def test_fcn_cityscapes_layout(labelme_root: Path, converted, tmp_path):
                    data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'))
     cfg = tiny_cfg('mmsegmentation/cityscapes/fcn_r50-d8_4xb2-40k_cityscapes-512x1024.py',
                    ckpt, tmp_path / 'work', _edit(dataset, 19), max_iters=3)
-    _check(smoke_run('mmseg', cfg, backbone))
+    samples = []
+    _check(smoke_run('mmseg', cfg, backbone, samples=samples), samples, 19,
+           len(list((src / 'JPEGImages').glob('*.jpg'))))
 
 
 def test_launcher_test_only(labelme_root: Path, converted, tmp_path, monkeypatch, capsys):

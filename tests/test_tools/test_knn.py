@@ -67,37 +67,89 @@ def test_knn_bad_input():
         knn_predict(torch.zeros(3, 2), torch.zeros(2), torch.zeros(1, 2), 2, k=1)
 
 
-def test_knn_tool_end_to_end(tmp_path, make_folder):
-    """Random init vs a saved checkpoint on a tiny two-class ImageFolder; JSON written."""
+def gap_features(model, folder: Path):
+    """Labels and GAP features of the last stage of mmpretrain's ResNet (the model's own
+    backbone forward) on the JPEGs of ``folder/<class>/*``, read with PIL here."""
+    from PIL import Image
+    paths = sorted(folder.glob('*/*.jpg'))
+    classes = sorted({p.parent.name for p in paths})
+    images = torch.stack([torch.from_numpy(np.array(Image.open(p).convert('RGB'))).permute(
+        2, 0, 1) for p in paths]).float()  # [N, 3, H, W], RGB
+    mean = torch.tensor(model.data_preprocessor.mean).view(1, 3, 1, 1)
+    std = torch.tensor(model.data_preprocessor.std).view(1, 3, 1, 1)
+    model.eval()
+    with torch.no_grad():
+        feats = model.backbone((images - mean) / std)[-1].mean(dim=(2, 3))  # [N, C]
+    return feats.numpy(), np.array([classes.index(p.parent.name) for p in paths])
+
+
+def sklearn_top1(model, root: Path, k: int) -> float:
+    train, train_labels = gap_features(model, root / 'train')
+    test, test_labels = gap_features(model, root / 'test')
+    pred = sklearn_scores(train, train_labels, test, k, 0.07).argmax(1)
+    return 100 * np.mean(pred == test_labels)
+
+
+def check_rows(rows: list, models: dict, root: Path) -> None:
+    """Every row's top-1 is scikit-learn's on that row's model's features (strictly between
+    0 and 100), and the two models score differently: a tool that evaluated one model for
+    every ``--checkpoints`` entry would fail."""
+    expected = {name: {f'top1_k{k}': sklearn_top1(model, root, k) for k in (1, 3)}
+                for name, model in models.items()}
+    assert all(0 < v < 100 for e in expected.values() for v in e.values()), expected
+    assert len({tuple(e.values()) for e in expected.values()}) == len(models), expected
+    for row in rows:
+        for key, value in expected[row['model']].items():
+            assert row[key] == pytest.approx(value), (row['model'], key)
+
+
+@pytest.fixture
+def knn_run(tmp_path, make_folder):
+    """A 3-class weakly coloured ImageFolder (the kNN errs), the quick-start model at random
+    init (seed 0) and a checkpoint of another initialisation (seed 3)."""
     sys.path.insert(0, str(REPO / 'tools/benchmarks'))
     import knn as knn_tool
     root = tmp_path / 'data'
-    make_folder(root / 'train', per_class=6, size=32)
-    make_folder(root / 'test', per_class=3, size=32, seed=1)
+    make_folder(root / 'train', num_classes=3, per_class=8, size=32, bias=15)
+    make_folder(root / 'test', num_classes=3, per_class=4, size=32, seed=1, bias=15)
     from mmengine.config import Config
     cfg = Config.fromfile(str(QUICKSTART))
-    model = knn_tool.build_model(cfg, 'random', seed=3)
-    with torch.no_grad():
-        for p in model.backbone.parameters():
-            p.add_(0.01)
+    models = {'random': knn_tool.build_model(cfg, 'random', seed=0)}
+    other = knn_tool.build_model(cfg, 'random', seed=3)
     ckpt = tmp_path / 'model.pth'
-    torch.save(dict(state_dict=model.state_dict()), ckpt)
-    loaded = knn_tool.build_model(cfg, str(ckpt), seed=0)
-    torch.testing.assert_close(loaded.backbone.conv1.weight, model.backbone.conv1.weight)
+    torch.save(dict(state_dict=other.state_dict()), ckpt)
+    from mmswav.registry import MODELS
+    models[str(ckpt)] = MODELS.build(cfg.model)  # loaded here, not by the tool
+    models[str(ckpt)].load_state_dict(torch.load(ckpt, weights_only=True)['state_dict'])
+    argv = [str(QUICKSTART), '--checkpoints', 'random', str(ckpt), '--data-root', str(root),
+            '--ks', '1', '3', '--num-workers', '0', '--batch-size', '4',
+            '--out', str(tmp_path / 'knn.json')]
+    return knn_tool, cfg, models, root, argv
 
-    out = tmp_path / 'knn.json'
-    result = knn_tool.main([str(QUICKSTART), '--checkpoints', 'random', str(ckpt),
-                            '--data-root', str(root), '--ks', '1', '3', '--num-workers', '0',
-                            '--batch-size', '4', '--out', str(out)])
-    saved = json.loads(out.read_text())
+
+def test_knn_tool_end_to_end(knn_run, tmp_path):
+    """Random init vs a saved checkpoint; JSON written; top-1 as scikit-learn's."""
+    knn_tool, cfg, models, root, argv = knn_run
+    result = knn_tool.main(argv)
+    saved = json.loads((tmp_path / 'knn.json').read_text())
     assert saved == json.loads(json.dumps(result))
-    assert [r['model'] for r in saved['rows']] == ['random', str(ckpt)]
-    assert saved['num_train'] == 12 and saved['num_test'] == 6
-    for row in saved['rows']:
-        for k in ('top1_k1', 'top1_k3'):
-            assert row[k] * 6 / 100 == pytest.approx(round(row[k] * 6 / 100))  # n/6 correct
+    assert [r['model'] for r in saved['rows']] == list(models)
+    assert saved['num_train'] == 24 and saved['num_test'] == 12
+    check_rows(saved['rows'], models, root)
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         knn_tool.build_model(cfg, str(tmp_path / 'missing.pth'), seed=0)
+
+
+def test_knn_tool_check_fails_when_checkpoints_are_ignored(knn_run, monkeypatch):
+    """Sabotage: a tool that builds the random model for every ``--checkpoints`` entry (the
+    old check, each top-1 a multiple of 1/6, let it through) fails the check."""
+    knn_tool, _, models, root, argv = knn_run
+    build = knn_tool.build_model
+    monkeypatch.setattr(knn_tool, 'build_model', lambda cfg, ckpt, seed: build(
+        cfg, 'random', seed))
+    rows = knn_tool.main(argv)['rows']
+    with pytest.raises(AssertionError):
+        check_rows(rows, models, root)
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mmswav.evaluation.features import POOL_SIZES
 from mmswav.evaluation.svm import low_shot_samples, low_shot_svm, train_eval_svm, voc07_ap
+from mmswav.evaluation.voc07 import voc_labels
 from tests.conftest import make_image_folder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,9 +62,10 @@ def test_low_shot():
     assert set(res) == {'k1', 'k4'} and res['k4'] == pytest.approx(100.0)
 
 
-def write_voc(root: Path) -> Path:
-    """A 2-class VOC2007-style folder of colour-biased images (class = colour)."""
-    make_image_folder(root / 'src', num_classes=2, per_class=6, size=40)
+def write_voc(root: Path, per_class: int = 6, bias: int = 80) -> Path:
+    """A 2-class VOC2007-style folder of colour-biased images (class = colour); the first 4
+    images of a class are trainval, the others test."""
+    make_image_folder(root / 'src', num_classes=2, per_class=per_class, size=40, bias=bias)
     (root / 'JPEGImages').mkdir(parents=True)
     (root / 'Annotations').mkdir()
     (root / 'ImageSets' / 'Main').mkdir(parents=True)
@@ -80,18 +83,86 @@ def write_voc(root: Path) -> Path:
     return root
 
 
-def test_svm_tool_end_to_end(tmp_path):
+def resnet_features(paths: list, crop: int, pool_sizes=POOL_SIZES) -> dict:
+    """feature1..feature5 of the quick-start model at random init (seed 0) computed here:
+    PIL images centre-cropped to ``crop`` (0: none), the model's mean / std, mmpretrain's
+    ResNet forward (hooks catch its stem map, the input of ``layer1``, and the stage outputs),
+    each map average-pooled to ``pool_sizes``."""
+    import torch
+    import torch.nn.functional as F
+    from mmengine.config import Config
+    from PIL import Image
+
+    from mmswav.evaluation.frozen_model import build_frozen_model
+    model = build_frozen_model(Config.fromfile(str(QUICKSTART)), 'random', seed=0).eval()
+    arrays = [np.array(Image.open(path).convert('RGB')) for path in paths]
+    if crop:
+        top, left = ((a - crop) // 2 for a in arrays[0].shape[:2])
+        arrays = [a[top:top + crop, left:left + crop] for a in arrays]
+    images = torch.stack([torch.from_numpy(a).permute(2, 0, 1) for a in arrays]).float()
+    mean = torch.tensor(model.data_preprocessor.mean).view(1, 3, 1, 1)
+    std = torch.tensor(model.data_preprocessor.std).view(1, 3, 1, 1)
+    maps = []  # the stem map (layer1's input), then every stage's output
+    model.backbone.layer1.register_forward_pre_hook(lambda m, args: maps.append(args[0]))
+    for name in ('layer1', 'layer2', 'layer3', 'layer4'):
+        getattr(model.backbone, name).register_forward_hook(lambda m, a, out: maps.append(out))
+    with torch.no_grad():
+        model.backbone((images - mean) / std)  # [N, 3, crop, crop]
+    return {f'feature{i + 1}': F.adaptive_avg_pool2d(m, size).flatten(1).numpy()
+            for i, (m, size) in enumerate(zip(maps, pool_sizes))}
+
+
+def voc_features(root: Path, split: str) -> dict:
+    """:func:`resnet_features` of a VOC split's 40 px images, centre-cropped to 32."""
+    ids = (root / 'ImageSets' / 'Main' / f'{split}.txt').read_text().split()
+    return resnet_features([root / 'JPEGImages' / f'{i}.jpg' for i in ids], crop=32)
+
+
+def check_svm_rows(rows: list, root: Path) -> None:
+    """Each layer's mAP is that of :func:`train_eval_svm` (checked by hand above) on features
+    computed independently here, strictly between 0 and 100 on this data."""
+    _, train_labels = voc_labels(str(root), 'trainval', ('cat', 'dog'))
+    _, test_labels = voc_labels(str(root), 'test', ('cat', 'dog'))
+    train, test = voc_features(root, 'trainval'), voc_features(root, 'test')
+    for row in rows:
+        expected = train_eval_svm(train[row['layer']], train_labels, test[row['layer']],
+                                  test_labels, costs=(0.1, 1.0))['mAP']
+        assert 0 < expected < 100, (row['layer'], expected)
+        assert row['mAP'] == pytest.approx(expected, abs=1e-6), row['layer']
+
+
+def svm_argv(root: Path, out: Path) -> list:
+    return [str(QUICKSTART), '--data-root', str(root), '--classes', 'cat', 'dog', '--layers',
+            'feature1', 'feature5', '--costs', '0.1', '1', '--resize', '40', '--crop', '32',
+            '--low-shot', '--low-shot-ks', '1', '2', '--low-shot-runs', '2',
+            '--num-workers', '0', '--out', str(out)]
+
+
+def svm_tool_and_data(tmp_path):
+    """The tool, and 2 classes of weakly coloured images (bias 6: every layer errs)."""
     sys.path.insert(0, str(REPO / 'tools/benchmarks'))
     import svm as svm_tool
-    root = write_voc(tmp_path / 'VOC2007')
+    return svm_tool, write_voc(tmp_path / 'VOC2007', per_class=12, bias=6)
+
+
+def test_svm_tool_check_fails_on_stage1_as_feature1(tmp_path, monkeypatch):
+    """Sabotage: the tool's feature1 taken from stage 1 (same 16 x 12 x 12 size, a mAP in
+    range, which the old ``0 <= mAP <= 100`` check let through) fails the check."""
+    svm_tool, root = svm_tool_and_data(tmp_path)
+    from mmswav.evaluation import features
+    maps = features.resnet_maps
+    monkeypatch.setattr(features, 'resnet_maps', lambda b, x: (maps(b, x)[1], ) + maps(b, x)[1:])
+    rows = svm_tool.main(svm_argv(root, tmp_path / 'svm.json'))['rows']
+    with pytest.raises(AssertionError, match='feature1'):
+        check_svm_rows(rows, root)
+
+
+def test_svm_tool_end_to_end(tmp_path):
+    svm_tool, root = svm_tool_and_data(tmp_path)
     ids, labels = svm_tool.voc_labels(str(root), 'trainval', ('cat', 'dog'))
     assert len(ids) == 8 and (labels == 1).sum(0).tolist() == [4, 4]
     out = tmp_path / 'svm.json'
-    result = svm_tool.main([
-        str(QUICKSTART), '--data-root', str(root), '--classes', 'cat', 'dog', '--layers',
-        'feature1', 'feature5', '--costs', '0.1', '1', '--resize', '40', '--crop', '32',
-        '--low-shot', '--low-shot-ks', '1', '2', '--low-shot-runs', '2', '--num-workers', '0',
-        '--out', str(out)])
+    result = svm_tool.main(svm_argv(root, out))
     saved = json.loads(out.read_text())
     assert saved == json.loads(json.dumps(result))
     assert [r['layer'] for r in saved['rows']] == ['feature1', 'feature5']
@@ -100,7 +171,6 @@ def test_svm_tool_end_to_end(tmp_path):
     assert [r['dim'] for r in saved['rows']] == [16 * 144, 128 * 4]
     assert saved['best_layer'] in ('feature1', 'feature5')
     assert set(saved['low_shot']) == {'layer', 'k1', 'k2'}
-    for row in saved['rows']:
-        assert 0 <= row['mAP'] <= 100
+    check_svm_rows(saved['rows'], root)
     with pytest.raises(FileNotFoundError, match='ImageSets'):
         svm_tool.voc_labels(str(tmp_path), 'trainval')

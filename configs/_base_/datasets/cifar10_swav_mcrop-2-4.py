@@ -1,5 +1,9 @@
 # CIFAR-10 (ImageFolder JPEGs, see README "Data") with a small multi-crop for CPU runs:
 # 2 x 32 (scale 0.14-1) + 4 x 16 (scale 0.05-0.14), the published augmentations.
+# Repeated on purpose: the view lists have the shape of imagenet_swav_mcrop-2-6.py's with
+# other sizes. A shared base would make the configs that inherit this one (tests/data, the
+# ablations through the quick start) three levels deep, and a base cannot take its child's
+# sizes (mmengine resolves the lists before the child is read).
 dataset_type = 'CustomDataset'
 data_root = 'data/cifar10-jpg/'
 

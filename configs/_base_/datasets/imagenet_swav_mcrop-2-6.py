@@ -1,5 +1,6 @@
 # ImageNet with the published SwAV multi-crop: 2 x 224 (scale 0.14-1) + 6 x 96 (0.05-0.14);
 # flip; colour jitter (0.8, 0.8, 0.8, 0.2) p=0.8; grayscale p=0.2; Gaussian blur p=0.5.
+# Repeated on purpose: same shape as cifar10_swav_mcrop-2-4.py with other sizes (why: there).
 dataset_type = 'ImageNet'
 data_root = 'data/imagenet/'
 

@@ -1,5 +1,8 @@
 # SwAV ResNet-50 as in the official code: plain ResNet-50 stem, 2048-2048-128 projection with
 # BN, 3000 prototypes, temperature 0.1, Sinkhorn epsilon 0.05 x 3 iterations.
+# Repeated on purpose: the backbone dict of every ResNet-50 config (SwAV, the linear and
+# multi-head probes) is spelled out in each, so that a probe config shows what it loads
+# without following a chain into the pretraining model.
 model = dict(
     type='SwAV',
     data_preprocessor=dict(

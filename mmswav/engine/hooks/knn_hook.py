@@ -5,17 +5,11 @@ from typing import Optional, Sequence
 from mmengine.dataset import default_collate
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import DataLoader
 
 from mmswav.evaluation import build_eval_dataset, extract_features, knn_accuracy
+from mmswav.evaluation.frozen_model import evenly_spaced
 from mmswav.registry import HOOKS
-
-
-def _evenly_spaced(dataset, n: int):
-    if not n or n >= len(dataset):
-        return dataset
-    step = len(dataset) / n
-    return Subset(dataset, [int(i * step) for i in range(n)])
 
 
 @HOOKS.register_module()
@@ -57,7 +51,7 @@ class KNNHook(Hook):
         self.loaders = {}
         for split, prefix, subset in (('train', train_prefix, train_subset),
                                       ('test', test_prefix, test_subset)):
-            dataset = _evenly_spaced(build_eval_dataset(data_root, prefix, resize, crop), subset)
+            dataset = evenly_spaced(build_eval_dataset(data_root, prefix, resize, crop), subset)
             self.loaders[split] = DataLoader(dataset, batch_size=batch_size, shuffle=False,
                                              num_workers=num_workers,
                                              collate_fn=default_collate)

@@ -6,6 +6,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapperDict
 
 from mmswav.models.heads import SwAVHead
+from mmswav.models.wrappers import check_queue_not_broadcast
 from mmswav.registry import HOOKS
 
 
@@ -27,6 +28,8 @@ class SwAVHook(Hook):
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        # any DDP wrapper (mmengine's own too): a broadcast queue is refused
+        check_queue_not_broadcast(model, getattr(runner.model, 'broadcast_buffers', False))
         self._heads = [m for m in model.modules() if isinstance(m, SwAVHead)]
         if not self._heads:
             raise RuntimeError('SwAVHook: the model has no SwAVHead; remove the hook from '

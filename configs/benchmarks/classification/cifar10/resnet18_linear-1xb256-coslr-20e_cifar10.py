@@ -8,6 +8,9 @@
 #   python tools/train.py configs/benchmarks/classification/cifar10/resnet18_linear-1xb256-coslr-20e_cifar10.py \
 #     --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/quickstart/epoch_8.pth
 # The fast alternative on extracted features: tools/benchmarks/knn.py --linear.
+# Repeated on purpose: the model / optimizer / pipeline shape of the ImageNet linear config
+# and its train / test pipelines with CIFAR values. Inheriting the ImageNet config would
+# bring in ImageNet datasets, evaluators and LR scaling that a CIFAR run must then delete.
 _base_ = ['../../../_base_/default_runtime.py']
 
 model = dict(

@@ -15,6 +15,8 @@
 # Top-1 of every head on the 10,000 test images (mhead/head1_top1 ... head5_top1).
 #   python tools/train.py THIS_CONFIG --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/quickstart/epoch_8.pth
 #   python tools/train.py THIS_CONFIG --cfg-options model.backbone.init_cfg=None   # random init
+# Repeated on purpose: the multi-head model of the ImageNet mhead config with CIFAR widths
+# and pools (why: the CIFAR linear config's header).
 _base_ = ['./resnet18_linear-1xb256-coslr-20e_cifar10.py']
 
 max_epochs = 5

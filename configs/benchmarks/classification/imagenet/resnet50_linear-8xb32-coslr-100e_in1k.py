@@ -4,6 +4,8 @@
 # Load the pretrained backbone with
 #   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/<pretrain>/epoch_200.pth
 # (an mmswav checkpoint: the 'backbone.' prefix is selected by init_cfg.prefix).
+# Repeated on purpose: the CIFAR linear config has the same shape with CIFAR values (why:
+# there); the train / test pipelines are each spelled out, as in mmpretrain's configs.
 _base_ = ['../../../_base_/default_runtime.py']
 
 model = dict(

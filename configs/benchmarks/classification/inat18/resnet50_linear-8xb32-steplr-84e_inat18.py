@@ -5,6 +5,9 @@
 # (`meta/train.txt`, `meta/val.txt`: "<relative path> <label>" per line).
 # Load the pretrained backbone with
 #   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/<pretrain>/epoch_200.pth
+# Repeated on purpose: the list-file dataset and pipelines of the Places205 config with
+# iNat18 values; the two inherit different probes (linear, multi-head), and a shared data
+# base would clash with those (mmengine refuses a key defined in two bases).
 _base_ = ['../imagenet/resnet50_linear-8xb32-coslr-100e_in1k.py']
 
 model = dict(

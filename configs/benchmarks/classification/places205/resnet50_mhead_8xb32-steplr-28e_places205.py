@@ -4,6 +4,8 @@
 # Data: mmpretrain's Places205 layout under data/places205/ (ann_file lists, see its docs).
 # Load the pretrained backbone with
 #   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/<pretrain>/epoch_200.pth
+# Repeated on purpose: the dataset and pipelines of the iNat18 config with Places205 values
+# (why: there).
 _base_ = ['../imagenet/resnet50_mhead_linear-8xb32-steplr-90e_in1k.py']
 
 model = dict(

@@ -3,6 +3,8 @@
 # converted SwAV checkpoint (tools/model_converters/selfsup2mmdet.py). Set it with
 #   --cfg-options model.backbone.init_cfg.checkpoint=CKPT
 # CPU: --sync-bn-to-bn (tools/benchmarks/mmsegmentation/train.py).
+# Repeated on purpose: the backbone override of the VOC12aug config, because each inherits
+# its own mmseg recipe.
 _base_ = 'mmseg::fcn/fcn_r50-d8_4xb2-40k_cityscapes-512x1024.py'
 
 model = dict(

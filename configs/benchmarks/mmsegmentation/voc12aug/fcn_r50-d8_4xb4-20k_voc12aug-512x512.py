@@ -5,6 +5,8 @@
 # nothing frozen and no norm_eval are mmseg's defaults already. Set the checkpoint with
 #   --cfg-options model.backbone.init_cfg.checkpoint=CKPT
 # CPU: --sync-bn-to-bn (tools/benchmarks/mmsegmentation/train.py).
+# Repeated on purpose: the backbone override of the Cityscapes config (each inherits its own
+# mmseg recipe).
 _base_ = 'mmseg::fcn/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py'
 
 model = dict(
