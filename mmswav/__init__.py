@@ -46,3 +46,16 @@ def _check_versions() -> None:
 
 
 _check_versions()
+
+
+def _register_config_package() -> None:
+    try:
+        from .package_files import register_config_package
+        register_config_package()
+    except ModuleNotFoundError as error:  # no mmengine: _check_versions said what to install
+        if error.name is None or not error.name.startswith('mmengine'):
+            raise
+
+
+# `_base_ = 'mmswav::...'` and `mmswav.configs` bases resolve once mmswav is imported
+_register_config_package()

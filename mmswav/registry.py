@@ -10,6 +10,7 @@ registries. Each registry here is a child of mmpretrain's: with ``default_scope=
 A child registry never runs its parent's lazy ``locations``, so
 :func:`mmswav.utils.register_all_modules` imports mmpretrain's modules itself.
 """
+from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import Registry
 from mmpretrain import registry as mmpretrain_registry
 
@@ -58,4 +59,8 @@ METRICS = _child('METRICS', 'evaluation')
 EVALUATORS = _child('EVALUATORS', 'evaluation')
 VISUALIZERS = _child('VISUALIZERS', 'visualization')
 VISBACKENDS = _child('VISBACKENDS', 'visualization')
-__all__ = [name for names in _CHILDREN.values() for name in names]
+# mmpretrain has no FUNCTIONS registry: this child hangs under mmengine's root one, where the
+# Runner looks `collate_fn` up (`type='mmswav.default_collate'`, mmswav/datasets/collate.py)
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope='mmswav',
+                     locations=['mmswav.datasets'])
+__all__ = [name for names in _CHILDREN.values() for name in names] + ['FUNCTIONS']

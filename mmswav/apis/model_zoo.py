@@ -17,14 +17,19 @@ from urllib.parse import urlparse
 import torch
 from mmengine.fileio import load
 
-REPO = Path(__file__).resolve().parents[2]
-METAFILE = REPO / 'configs' / 'swav' / 'metafile.yml'
+from mmswav.package_files import mim_root
 
 
-def _metafile_models(metafile: Path = METAFILE) -> Dict[str, dict]:
+def _metafile() -> Path:
+    """``configs/swav/metafile.yml`` of the installed package (``.mim``) or the clone."""
+    return mim_root() / 'configs' / 'swav' / 'metafile.yml'
+
+
+def _metafile_models(metafile: Optional[Path] = None) -> Dict[str, dict]:
+    metafile = metafile or _metafile()
     if not metafile.is_file():
-        raise FileNotFoundError(f'{metafile} not found: model names need mmswav installed from '
-                                'a clone (pip install -e .), which has configs/')
+        raise FileNotFoundError(f'{metafile} not found: reinstall mmswav (a wheel or '
+                                '`pip install .` carries configs/ in mmswav/.mim)')
     return {m['Name']: m for m in load(str(metafile))['Models']}
 
 
@@ -46,10 +51,10 @@ def model_info(name: str) -> dict:
     """
     models = _metafile_models()
     if name not in models:
-        raise KeyError(f'no model named {name!r} in {METAFILE}; released weights: '
+        raise KeyError(f'no model named {name!r} in {_metafile()}; released weights: '
                        f'{", ".join(list_models())}')
     info = dict(models[name])
-    info['Config'] = str(REPO / info['Config'])
+    info['Config'] = str(mim_root() / info['Config'])
     return info
 
 

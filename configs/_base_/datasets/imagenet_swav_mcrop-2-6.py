@@ -47,7 +47,7 @@ train_dataloader = dict(
     pin_memory=True,
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
+    collate_fn=dict(type='mmswav.default_collate'),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

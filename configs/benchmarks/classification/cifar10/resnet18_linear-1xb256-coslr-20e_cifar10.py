@@ -54,7 +54,7 @@ train_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
+    collate_fn=dict(type='mmswav.default_collate'),
     dataset=dict(type='CustomDataset', data_root=data_root, data_prefix='train',
                  pipeline=train_pipeline))
 val_dataloader = dict(
@@ -62,7 +62,7 @@ val_dataloader = dict(
     num_workers=1,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'),
+    collate_fn=dict(type='mmswav.default_collate'),
     dataset=dict(type='CustomDataset', data_root=data_root, data_prefix='test',
                  pipeline=test_pipeline))
 val_evaluator = dict(type='Accuracy', topk=(1, ))

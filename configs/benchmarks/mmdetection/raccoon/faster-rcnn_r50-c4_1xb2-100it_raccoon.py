@@ -31,8 +31,11 @@ test_pipeline = [
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
 ]
-voc_layout = dict(type='VOCDataset', data_root=data_root, data_prefix=dict(sub_data_root=''),
-                  img_subdir='images', ann_subdir='annotations', metainfo=dict(classes=classes))
+# `_scope_='mmdet'`: mmdet's dataset, also when a project inherits this config as `mmswav::...`
+# (mmengine then files every top-level dict with a `type` under mmswav's registries)
+voc_layout = dict(type='VOCDataset', _scope_='mmdet', data_root=data_root,
+                  data_prefix=dict(sub_data_root=''), img_subdir='images',
+                  ann_subdir='annotations', metainfo=dict(classes=classes))
 train_dataloader = dict(
     batch_size=2,
     num_workers=1,

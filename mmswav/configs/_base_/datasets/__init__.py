@@ -1,0 +1,1 @@
+# Copyright (c) mmswav contributors. All rights reserved.
