@@ -125,6 +125,12 @@ printf 'mmcv==%s\n' "$MMCV_VERSION" >> "$constraints"
 $INSTALL -c "$constraints" -r "$constraints.reqs"
 rm -f "$constraints.reqs"
 $INSTALL --no-deps --no-build-isolation -e .
+if [ "$TRANSFER" = 1 ]; then
+  # openmim (`mim train mmswav CONFIG`, tested): without its declared dependencies, which would
+  # downgrade setuptools below torch's floor; the few it uses at run time are added here
+  $INSTALL --no-deps openmim==0.3.9
+  $INSTALL -c "$constraints" colorama tabulate "pandas<3" requests
+fi
 
 if installed mmcv && installed mmcv-lite; then
   echo "[install] ERROR: mmcv and mmcv-lite are both installed (they own the same files):" \
