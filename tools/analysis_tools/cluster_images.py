@@ -83,6 +83,9 @@ def main(argv=None) -> dict:
         raise ValueError(f'no crop size in the training pipeline of {args.config}: pass '
                          '--img-size')
     resize = args.resize or size
+    missing = [q for q in args.queries if not osp.isfile(q)]
+    if missing:
+        raise FileNotFoundError(f'--queries: no such image file: {", ".join(missing)}')
     start = time.time()
     dataset = build_image_dataset(args.data, eval_view(size, resize))
     model = load_model(cfg, args.checkpoint, args.seed).to(args.device)
