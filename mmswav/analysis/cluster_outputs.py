@@ -56,6 +56,8 @@ def write_outputs(args, model, dataset, data: Dict, result: Dict, settings: Dict
                                     result[name]['cluster'])
         assignments[name] = dict(result['usage'][name], num_clusters=len(members),
                                  clusters=outputs.cluster_entries(members, paths, score))
+        if 'mass' in result[name]:  # soft codes summed per prototype (N / K when balanced)
+            assignments[name]['soft_mass'] = result[name]['mass'].tolist()
         if args.links:
             outputs.write_links(osp.join(out, 'links', name), paths, members)
     if result['sims'] is not None:

@@ -25,10 +25,11 @@ def extract(model: nn.Module, dataset, head: int = 0, batch_size: int = 64,
 
     Returns:
         Dict: ``feature`` ``[N, C]``, ``scores`` ``[N, K]`` (tensors or memory maps),
-        ``index`` (the dataset index of each row), ``paths`` and ``skipped``.
+        ``index`` (the dataset index of each row), ``paths``, ``labels`` (``[N]``, -1
+        without) and ``skipped``.
     """
     skipped: List[Skipped] = []
-    feats, _ = extract_features_dist(
+    feats, labels = extract_features_dist(
         model, dataset, batch_size, num_workers,
         fn=functools.partial(features_and_scores, head=head), progress=progress,
         memory_budget_gb=memory_budget_gb, memmap_dir=memmap_dir, prefix='analysis',
@@ -37,7 +38,7 @@ def extract(model: nn.Module, dataset, head: int = 0, batch_size: int = 64,
     index = [i for i in range(len(dataset)) if i not in bad]
     paths = [str(dataset.get_data_info(i)['img_path']) for i in index]
     return dict(feature=feats['feature'], scores=feats['scores'], index=index, paths=paths,
-                skipped=skipped)
+                labels=labels, skipped=skipped)
 
 
 def analyse(model: nn.Module, data: Dict, head: int = 0, epsilon: float = 0.05,
