@@ -54,7 +54,8 @@ def _compact(paths: Dict[str, str], skipped: List[Skipped], total: int,
     for path in paths.values():
         rows = np.load(path, mmap_mode='r+')
         for start in range(0, len(keep), chunk):
-            rows[start:start + chunk] = rows[keep[start:start + chunk]]  # a copy first
+            part = keep[start:start + chunk]
+            rows[start:start + len(part)] = rows[part]  # fancy indexing copies first
         rows.flush()
         del rows
     return len(keep)

@@ -105,9 +105,9 @@ def bad_files(folder: Path) -> dict:
     buffer = io.BytesIO()
     Image.fromarray(smooth_image(rng, 48)).save(buffer, 'JPEG')
     (folder / 'truncated.jpg').write_bytes(buffer.getvalue()[:len(buffer.getvalue()) // 2])
-    Image.fromarray(rng.integers(0, 256, (40, 40, 2), dtype=np.uint8), 'LA').save(
+    Image.fromarray(rng.integers(0, 256, (32, 32, 2), dtype=np.uint8), 'LA').save(
         folder / 'grey_alpha.png')
-    Image.fromarray(rng.integers(0, 256, (40, 40, 4), dtype=np.uint8), 'RGBA').save(
+    Image.fromarray(rng.integers(0, 256, (32, 32, 4), dtype=np.uint8), 'RGBA').save(
         folder / 'rgba.png')
     return dict(unreadable=['empty.png', 'truncated.jpg'], readable=['grey_alpha.png',
                                                                     'rgba.png'])
