@@ -48,8 +48,10 @@ def balanced_assignment(scores: Scores, epsilon: float = 0.05,
         Dict[str, Tensor]: ``cluster`` and its ``code`` (in (0, 1], the row sums to 1),
         ``[N]``, and ``mass`` ``[K]``: the soft codes summed per prototype.
     """
-    codes = sinkhorn(_block(scores, 0, len(scores)).clone(), iterations, epsilon,
-                     world_size=1, inplace=True)  # [N, K]
+    work = _block(scores, 0, len(scores))  # [N, K] float32, a new array for a memory map
+    if isinstance(scores, Tensor) and work.data_ptr() == scores.data_ptr():
+        work = work.clone()  # the caller's tensor stays as it is
+    codes = sinkhorn(work, iterations, epsilon, world_size=1, inplace=True)  # [N, K]
     code, cluster = codes.max(dim=1)
     return dict(cluster=cluster, code=code, mass=codes.sum(dim=0))
 
