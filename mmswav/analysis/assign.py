@@ -22,7 +22,7 @@ def _block(scores: Scores, start: int, stop: int) -> Tensor:
         else rows.float()
 
 
-def argmax_assignment(scores: Scores, chunk: int = 65536) -> Dict[str, Tensor]:
+def argmax_assignment(scores: Scores, chunk: int = 8192) -> Dict[str, Tensor]:
     """Best and second-best prototype of every row of ``scores`` ``[N, K]``, blockwise.
 
     Returns:

@@ -25,7 +25,8 @@ class Thumbnails:
     Args:
         out_dir (str): The report's folder.
         read (Callable[[int], bytes]): The stored bytes of a row's image.
-        size (int): Longest side in pixels. Defaults to 128.
+        size (int): Longest side in pixels; images under half of it are enlarged by a whole
+            factor (nearest neighbour). Defaults to 128.
     """
 
     def __init__(self, out_dir: str, read: Callable[[int], bytes], size: int = 128) -> None:
@@ -38,6 +39,9 @@ class Thumbnails:
         if not osp.exists(path):
             img = Image.fromarray(decode_rgb_file(io.BytesIO(data)))
             img.thumbnail((self.size, self.size), Image.BICUBIC)
+            zoom = -(-self.size // 2 // max(img.size))  # small images (CIFAR) shown >= 64 px
+            if zoom > 1:
+                img = img.resize((img.width * zoom, img.height * zoom), Image.NEAREST)
             img.save(path, quality=85)
         return rel
 
