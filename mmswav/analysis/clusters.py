@@ -43,7 +43,7 @@ def extract(model: nn.Module, dataset, head: int = 0, batch_size: int = 64,
 
 def analyse(model: nn.Module, data: Dict, head: int = 0, epsilon: float = 0.05,
             iterations: int = 3, balanced: bool = True, neighbours: int = 5,
-            dup_threshold: float = 0.98, near_copy: float = 0.99,
+            dup_threshold: float = 0.995, near_copy: float = 0.99,
             device: Optional[str] = None) -> Dict:
     """Clusters, prototype overlap, neighbours and duplicates of :func:`extract`'s output.
 
@@ -56,7 +56,7 @@ def analyse(model: nn.Module, data: Dict, head: int = 0, epsilon: float = 0.05,
         balanced (bool): Compute the balanced assignment (``N x K x 4`` bytes). Defaults
             to True.
         neighbours (int): Neighbours per image (0: no neighbour search). Defaults to 5.
-        dup_threshold (float): Cosine of a near-duplicate pair. Defaults to 0.98.
+        dup_threshold (float): Cosine of a near-duplicate pair. Defaults to 0.995.
         near_copy (float): Cosine of near-copy prototypes. Defaults to 0.99.
         device (str, optional): Device of the neighbour search. Defaults to None (CPU).
     """

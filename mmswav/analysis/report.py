@@ -58,6 +58,11 @@ class Thumbnails:
         return len(os.listdir(osp.join(self.out_dir, 'thumbs')))
 
 
+def _short(path: str) -> str:
+    """``<folder>/<file>``: enough to find an image, short enough for a caption."""
+    return osp.join(osp.basename(osp.dirname(path)), osp.basename(path))
+
+
 def _figure(src: str, title: str, caption: str, cls: str = '') -> str:
     return (f'<figure{f" class={cls!r}" if cls else ""}><img src="{escape(src)}" '
             f'title="{escape(title)}" alt="{escape(osp.basename(title))}">'
@@ -85,20 +90,22 @@ def render(page: Dict, paths: Sequence[str], thumbs: Thumbnails) -> str:
     for cluster, size, members in page['clusters']:
         parts.append(f'<h3 class="cluster" data-cluster="{cluster}">cluster {cluster}: '
                      f'{size} image(s)</h3><div class="row">')
-        parts += [_figure(thumbs.row(r), paths[r], f'{s:.3f} {osp.basename(paths[r])}')
+        parts += [_figure(thumbs.row(r), paths[r], f'{s:.3f} {_short(paths[r])}')
                   for r, s in members]
         parts.append('</div>')
     parts.append(f'<h2>Nearest neighbours ({len(page["neighbours"])} queries)</h2>')
     for n, (query, own, row) in enumerate(page['neighbours']):
         src = thumbs.row(own) if own is not None else thumbs.file(query, f'query_{n:04d}')
         parts.append('<div class="row">' + _figure(src, query, 'query', 'query'))
-        parts += [_figure(thumbs.row(r), paths[r], f'{s:.3f}') for r, s in row]
+        parts += [_figure(thumbs.row(r), paths[r], f'{s:.3f} {_short(paths[r])}')
+                  for r, s in row]
         parts.append('</div>')
     parts.append(f'<h2>Near-duplicate pairs: {page["num_duplicates"]} '
                  f'(cosine &ge; {page["dup_threshold"]})</h2>')
     for a, b, s in page['duplicates']:
-        parts.append('<div class="row">' + _figure(thumbs.row(a), paths[a], f'{s:.4f}')
-                     + _figure(thumbs.row(b), paths[b], osp.basename(paths[b])) + '</div>')
+        parts.append('<div class="row">'
+                     + _figure(thumbs.row(a), paths[a], f'{s:.4f} {_short(paths[a])}')
+                     + _figure(thumbs.row(b), paths[b], _short(paths[b])) + '</div>')
     parts.append(_prototypes(page))
     if page['skipped']:
         parts.append(f'<h2>Unreadable files left out ({len(page["skipped"])})</h2><ul>'

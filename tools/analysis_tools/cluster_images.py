@@ -38,8 +38,8 @@ def parse_args(argv=None):
     p.add_argument('--queries', nargs='+', default=[], help='query images for the page')
     p.add_argument('--num-queries', type=int, default=8, help='sampled queries when no '
                    '--queries. Defaults to 8.')
-    p.add_argument('--dup-threshold', type=float, default=0.98,
-                   help='cosine of a near-duplicate pair. Defaults to 0.98.')
+    p.add_argument('--dup-threshold', type=float, default=0.995,
+                   help='cosine of a near-duplicate pair. Defaults to 0.995.')
     p.add_argument('--near-copy', type=float, default=0.99,
                    help='cosine of near-copy prototypes. Defaults to 0.99.')
     p.add_argument('--links', action='store_true', help='a folder of links per cluster')
