@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh --transfer
+# headless Chromium for the report-page test (tests/test_tools/test_cluster_images.py); that
+# test installs it itself as root where missing, and skips with the reason where it cannot
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "[tests] apt-get install -y chromium"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium >/dev/null || \
+    echo "[tests] chromium could not be installed: the page test will skip"
+fi
 # shellcheck disable=SC1091
 . "${VENV:-.venv}/bin/activate"
 echo "[tests] ruff check"

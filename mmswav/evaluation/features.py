@@ -1,7 +1,10 @@
 # Copyright (c) mmswav contributors. All rights reserved.
-"""Frozen-feature extraction for the kNN and SVM benchmarks, with a progress bar."""
+"""Frozen-feature extraction for the kNN and SVM benchmarks, with a progress bar.
+
+Unreadable images (empty, truncated, not an image) are never replaced by another sample:
+they are left out and named (:mod:`mmswav.evaluation.readable`)."""
 import os.path as osp
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -11,6 +14,13 @@ from torch import Tensor
 
 from .eval_pipeline import eval_transforms
 from .progress import LineProgress, progress_bar
+from .readable import (
+    ReadableSamples,
+    Skipped,
+    model_batch,
+    summarize_skipped,
+    use_readable_collate,
+)
 
 # adaptive pooling size of feature1..feature5 (stem, stage1..4), as mmselfsup's
 # MultiPooling for the VOC07 SVM / multi-head linear benchmarks of the published tables
@@ -18,8 +28,13 @@ POOL_SIZES = (12, 6, 4, 3, 2)
 
 
 def build_eval_dataset(data_root: str, prefix: str, resize: int = 0,
-                       crop: int = 0) -> CustomDataset:
+                       crop: int = 0) -> ReadableSamples:
     """A labelled ImageFolder ``<data_root>/<prefix>/<class>/*`` with a test pipeline.
+
+    Images are decoded by ``RobustLoadImageFromFile`` (BGR, as mmcv's loader); an
+    unreadable one is a :class:`~mmswav.evaluation.readable.Skipped` marker, which
+    :func:`extract_features` leaves out. ``metainfo`` and ``get_data_info`` are the
+    ``CustomDataset``'s.
 
     Args:
         data_root (str): Dataset root.
@@ -31,9 +46,10 @@ def build_eval_dataset(data_root: str, prefix: str, resize: int = 0,
     if not osp.isdir(folder):
         raise FileNotFoundError(f'{folder} does not exist: expected an ImageFolder '
                                 f'<class>/<image> layout (see docs/evaluation.md)')
-    pipeline = [dict(type='LoadImageFromFile'), *eval_transforms(resize, crop),
+    pipeline = [dict(type='RobustLoadImageFromFile'), *eval_transforms(resize, crop),
                 dict(type='PackInputs')]
-    return CustomDataset(data_root=data_root, data_prefix=prefix, pipeline=pipeline)
+    return ReadableSamples(CustomDataset(data_root=data_root, data_prefix=prefix,
+                                         pipeline=pipeline))
 
 
 def gap_features(model: nn.Module, inputs: Tensor) -> Dict[str, Tensor]:
@@ -74,35 +90,70 @@ def multi_layer_features(model: nn.Module, inputs: Tensor,
 @torch.no_grad()
 def extract_features(model: nn.Module, dataloader,
                      fn: Callable[[nn.Module, Tensor], Dict[str, Tensor]] = gap_features,
-                     progress: bool = True) -> Tuple[Dict[str, Tensor], Tensor]:
+                     progress: bool = True, skipped: Optional[List[Skipped]] = None
+                     ) -> Tuple[Dict[str, Tensor], Tensor]:
     """Run ``fn`` on every batch of ``dataloader`` in eval mode.
 
     Args:
         model (nn.Module): A model with ``data_preprocessor`` and ``backbone``.
-        dataloader: Batches of ``{'inputs': ..., 'data_samples': ...}`` (mmengine).
+        dataloader: Batches of ``{'inputs': ..., 'data_samples': ...}`` (mmengine). Its
+            collate is wrapped to drop unreadable samples (:class:`Skipped` markers).
         fn (Callable): Maps ``(model, preprocessed inputs)`` to named ``[B, D]`` features.
             Defaults to :func:`gap_features`.
         progress (bool): Show a progress bar. Defaults to True.
+        skipped (List[Skipped], optional): Where the unreadable samples go (their position
+            in ``dataloader.dataset`` and path); they are then left out of the features and
+            labels. Defaults to None: an unreadable sample raises ``OSError`` naming it (for
+            callers that pair the rows with labels of their own).
 
     Returns:
         Tuple[Dict[str, Tensor], Tensor]: Features ``{name: [N, D]}`` and labels ``[N]``
-        (``-1`` where a sample has no ``gt_label``).
+        (``-1`` where a sample has no ``gt_label``) of the readable samples, in order.
     """
     model.eval()
+    use_readable_collate(dataloader)
     outputs: Dict[str, List[Tensor]] = {}
     labels: List[int] = []
+    dropped: List[Skipped] = []
     bar = progress_bar(len(dataloader.dataset)) if progress else None
+    position = 0
     for batch in dataloader:
-        data = model.data_preprocessor(batch, False)
-        inputs = data['inputs']
-        inputs = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
-        for name, feat in fn(model, inputs).items():
-            outputs.setdefault(name, []).append(feat.float().cpu())
-        for sample in data['data_samples']:
-            label = sample.get('gt_label', None)
-            labels.append(int(label[0]) if label is not None and len(label) else -1)
-        for _ in range(len(inputs) if bar else 0):
-            bar.update()
+        dropped += [Skipped(position + s.index, s.path) for s in batch['skipped']]
+        position += len(batch['readable']) + len(batch['skipped'])
+        if batch['readable']:
+            data = model.data_preprocessor(model_batch(batch), False)
+            inputs = data['inputs']
+            inputs = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
+            for name, feat in fn(model, inputs).items():
+                outputs.setdefault(name, []).append(feat.float().cpu())
+            labels += sample_labels(data['data_samples'])
+        if bar is not None:
+            bar.update(len(batch['readable']) + len(batch['skipped']))
     if bar is not None and not isinstance(bar, LineProgress):
         print()  # end the redrawn terminal line
+    check_skipped(dropped, skipped, len(dataloader.dataset))
+    if not outputs:
+        raise OSError(f'none of the {position} images could be read; see the warnings above')
     return {k: torch.cat(v) for k, v in outputs.items()}, torch.tensor(labels)
+
+
+def sample_labels(data_samples) -> List[int]:
+    """``gt_label`` of every data sample, ``-1`` where it has none."""
+    labels = []
+    for sample in data_samples:
+        label = sample.get('gt_label', None)
+        labels.append(int(label[0]) if label is not None and len(label) else -1)
+    return labels
+
+
+def check_skipped(dropped: List[Skipped], skipped: Optional[List[Skipped]],
+                  total: int) -> None:
+    """Hand the unreadable samples to ``skipped`` (and log them), or raise without it."""
+    if dropped and skipped is None:
+        names = ', '.join(s.path for s in dropped[:10])
+        raise OSError(f'{len(dropped)} unreadable image(s): {names}. Remove or fix them (the '
+                      'caller pairs the features with labels of its own, so they cannot be '
+                      'left out here)')
+    if skipped is not None:
+        summarize_skipped(dropped, total)
+        skipped.extend(dropped)

@@ -8,7 +8,9 @@ One row per image: the original image (resized to the row height), then every vi
 order the model gets them (global crops, then local crops), each at its real pixel size times
 ``--zoom`` (nearest neighbour), with ``--pad`` pixels of white between cells. The pipeline is
 ``train_dataloader.dataset.pipeline`` without its final ``Pack*`` transform, so the crops are
-exactly those of training, before the data preprocessor's mean/std normalisation.
+exactly those of training, before the data preprocessor's mean/std normalisation. ``--data
+PATH`` previews any image folder or ``.txt`` list, as ``tools/train.py --data``. An unreadable
+image is skipped (the next readable one takes its row), counted and named.
 """
 import argparse
 import copy
@@ -64,24 +66,43 @@ def view_dataset_cfg(cfg, data_root: Optional[str] = None):
     if 'pipeline' not in ds_cfg:
         raise KeyError('train_dataloader.dataset has no pipeline; preview_crops needs the '
                        'training pipeline with a multi-crop transform')
-    ds_cfg.pipeline = [t for t in ds_cfg.pipeline if not str(t['type']).startswith('Pack')]
+    ds_cfg.pipeline = [dict(t, type='RobustLoadImageFromFile')
+                       if str(t['type']).split('.')[-1] == 'LoadImageFromFile' else t
+                       for t in ds_cfg.pipeline if not str(t['type']).startswith('Pack')]
     if data_root is not None:
         ds_cfg.data_root = data_root
     return ds_cfg
 
 
-def preview_rows(dataset, indices: Sequence[int], bgr: bool) -> List[List[np.ndarray]]:
-    """``[original, view_0, view_1, ...]`` per image index (original at the row height)."""
-    rows = []
+def preview_rows(dataset, indices: Sequence[int], bgr: bool,
+                 skipped: List[str]) -> List[List[np.ndarray]]:
+    """``[original, view_0, view_1, ...]`` per image index (original at the row height).
+
+    An unreadable image (the pipeline returns None) goes to ``skipped`` and the next
+    readable index takes its row; mmengine's random substitute is never used.
+    """
+    from mmswav.datasets.transforms.robust_loading import decode_rgb
+    rows, used = [], set()
     for index in indices:
-        results = dataset[index]
+        while index < len(dataset) and index in used:
+            index += 1
+        results = None
+        while index < len(dataset) and results is None:
+            used.add(index)
+            path = dataset.get_data_info(index)['img_path']
+            results = dataset.prepare_data(index)  # no substitute for an unreadable file
+            if results is None:
+                skipped.append(path)
+                index += 1
+        if results is None:
+            break
         views = results['img']
         if not isinstance(views, (list, tuple)):
             raise ValueError('the training pipeline yields a single image, not a list of '
                              'views: add MultiView (see configs/_base_/datasets)')
         views = [to_hwc_uint8(v, bgr) for v in views]
         height = max(v.shape[0] for v in views)
-        original = Image.open(dataset.get_data_info(index)['img_path']).convert('RGB')
+        original = Image.fromarray(decode_rgb(path))
         width = max(1, round(original.width * height / original.height))
         rows.append([np.asarray(original.resize((width, height), Image.BILINEAR))] + views)
     return rows
@@ -99,6 +120,8 @@ def parse_args():
     parser.add_argument('--zoom', type=int, default=4, help='pixel zoom. Defaults to 4.')
     parser.add_argument('--pad', type=int, default=2, help='white gap. Defaults to 2.')
     parser.add_argument('--data-root', help='override train_dataloader.dataset.data_root')
+    parser.add_argument('--data', help='any image folder or .txt list (as tools/train.py '
+                        '--data); replaces the config\'s dataset')
     parser.add_argument('--seed', type=int, default=0, help='random seed. Defaults to 0.')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, xxx=yyy')
@@ -118,12 +141,21 @@ def main():
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     set_random_seed(args.seed)
+    if args.data:
+        from mmswav.utils.train_data import use_unlabeled_images
+        use_unlabeled_images(cfg, args.data)
     dataset = DATASETS.build(view_dataset_cfg(cfg, args.data_root))
     if len(dataset) == 0:
         raise ValueError(f'the dataset of {args.config} is empty; check --data-root')
     indices = args.indices or np.linspace(0, len(dataset) - 1, args.num_images).astype(int)
     bgr = bool(cfg.model.get('data_preprocessor', {}).get('to_rgb', False))
-    rows = preview_rows(dataset, list(indices), bgr)
+    skipped: List[str] = []
+    rows = preview_rows(dataset, [int(i) for i in indices], bgr, skipped)
+    if skipped:
+        print(f'skipped {len(skipped)} unreadable image(s): {", ".join(skipped[:10])}'
+              + (f' and {len(skipped) - 10} more' if len(skipped) > 10 else ''))
+    if not rows:
+        raise ValueError(f'no readable image among the {len(dataset)} of the dataset')
     grid = make_grid(rows, zoom=args.zoom, pad=args.pad)
     Image.fromarray(grid).save(args.out)
     sizes = [f'{v.shape[1]}x{v.shape[0]}' for v in rows[0][1:]]

@@ -63,7 +63,7 @@ class KNNHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         feats = {}
         for split, loader in self.loaders.items():
-            out, labels = extract_features(model, loader, progress=False)
+            out, labels = extract_features(model, loader, progress=False, skipped=[])
             feats[split] = (out['feature'], labels)
         model.train()
         self.last = knn_accuracy(*feats['train'], *feats['test'], ks=self.ks,
