@@ -125,5 +125,6 @@ def resolve_numerics(cfg: Any, numerics: Optional[str] = None, data: Optional[st
                         'itself; pass --numerics SETTING to choose)')
     from .numerics_probe import choose_numerics
     setting, line = choose_numerics(cfg, supported(cfg))
-    apply_setting(cfg, setting)
+    if setting is not None:
+        apply_setting(cfg, setting)
     return setting, line

@@ -14,10 +14,12 @@ import math
 import random
 import time
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+
+from .probe_batch import collate, probe_samples
 
 # bf16 keeps 8 bits of mantissa (relative rounding 2**-9 = 0.2 % per operation); the sums
 # average that out: the quick start's first-step loss (about ln K = 5.7) moved by 1e-4
@@ -42,31 +44,6 @@ def kept_random_state() -> Iterator[None]:
         torch.set_rng_state(states[2])
 
 
-def probe_samples(cfg: Any, count: int) -> List[dict]:
-    """``count`` samples of the training dataset (spread over it), through its pipeline."""
-    from mmswav.registry import DATASETS
-    dataset = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
-    if hasattr(dataset, '__getitem__') and hasattr(dataset, '__len__'):
-        step = max(len(dataset) // count, 1)
-        return [dataset[(i * step) % len(dataset)] for i in range(count)]
-    samples = []
-    for sample in dataset:  # an IterableDataset (shards)
-        samples.append(sample)
-        if len(samples) == count:
-            break
-    return samples
-
-
-def collate(cfg: Any, samples: List[dict]) -> dict:
-    """The training dataloader's ``collate_fn`` (mmengine's ``pseudo_collate`` by default)."""
-    from mmengine.registry import FUNCTIONS
-    collate_cfg = dict(cfg.train_dataloader.get('collate_fn', None) or
-                       dict(type='pseudo_collate'))
-    fn = collate_cfg.pop('type')
-    fn = FUNCTIONS.get(fn) if isinstance(fn, str) else fn
-    return fn(samples, **collate_cfg)
-
-
 def build_candidate(cfg: Any, setting: str, state: dict) -> Tuple[Any, Any]:
     """The config's model in ``setting`` with the weights ``state``, and its optimizer
     wrapper."""
@@ -83,11 +60,21 @@ def build_candidate(cfg: Any, setting: str, state: dict) -> Tuple[Any, Any]:
     return model, build_optim_wrapper(model, cand.optim_wrapper)
 
 
-def step_time(model: Any, wrapper: Any, batch: dict) -> Tuple[float, float]:
-    """One ``train_step``: (seconds, loss)."""
-    start = time.perf_counter()
+def step_time(model: Any, wrapper: Any, batch: dict) -> Tuple[float, float, float]:
+    """One ``train_step``: (wall seconds, seconds to rank by, loss). The ranking uses this
+    process's CPU time with one torch thread (robust to other processes on shared cores),
+    else wall-clock time (CPU time would count OpenMP threads spinning at barriers)."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     log_vars = model.train_step(batch, optim_wrapper=wrapper)
-    return time.perf_counter() - start, float(torch.as_tensor(log_vars['loss']).detach())
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    loss = float(torch.as_tensor(log_vars['loss']).detach())
+    return wall, cpu if torch.get_num_threads() == 1 else wall, loss
+
+
+def agreeing(losses: Dict[str, float], reference: float) -> Dict[str, bool]:
+    """Which first-step losses are finite and within ``LOSS_RTOL`` of ``reference``."""
+    return {s: math.isfinite(v) and abs(v - reference) <= LOSS_RTOL * abs(reference)
+            for s, v in losses.items()}
 
 
 def pick(times: Dict[str, float], agree: Dict[str, bool], order: Sequence[str]) -> str:
@@ -100,62 +87,94 @@ def pick(times: Dict[str, float], agree: Dict[str, bool], order: Sequence[str]) 
     return choice
 
 
+class ProbeTooSlow(RuntimeError):
+    """One step takes too long to time every setting within the budget."""
+
+
+def fitting_batch(cfg: Any, samples: List[dict], state: dict, steps: int,
+                  budget_s: float, start: float) -> Tuple[dict, int, Tuple[Any, Any], float]:
+    """The batch to time on: the training batch, or fewer images when ``steps`` of it
+    would not fit in the budget (estimated from a step of at most 16 images).
+
+    Returns:
+        Tuple: the batch, its size, the float32 candidate (warmed up on it) and its
+        first-step loss.
+
+    Raises:
+        ProbeTooSlow: Not even 8 images (or the whole batch, if smaller) fit.
+    """
+    size = min(len(samples), 16)
+    batch = collate(cfg, samples[:size])
+    fp32 = build_candidate(cfg, 'fp32', state)
+    loss = step_time(*fp32, batch)[2]  # the warm-up (one-time set-ups) and the loss
+    per_image = step_time(*fp32, batch)[0] / size  # wall clock: the budget's
+    left = budget_s - (time.perf_counter() - start)
+    fits = min(len(samples), int(left / (per_image * (steps + 1))))  # + its warm-up
+    if fits < min(8, len(samples)):
+        raise ProbeTooSlow(f'a step takes {per_image * 1e3:.0f} ms per image: too long to '
+                           f'time {steps} steps of 8 images in {budget_s:.0f} s')
+    if fits > size:
+        size, batch = fits, collate(cfg, samples[:fits])
+        fp32 = build_candidate(cfg, 'fp32', state)
+        loss = step_time(*fp32, batch)[2]
+    return batch, size, fp32, loss
+
+
 def time_candidates(cfg: Any, settings: Sequence[str], budget_s: float
                     ) -> Tuple[Dict[str, List[float]], Dict[str, float], int, int]:
     """Step times and first-step losses of every setting (see the module docstring).
 
     Returns:
-        Tuple: ``{setting: [seconds]}``, ``{setting: first-step loss}``, the batch used and
-        the number of timed rounds.
+        Tuple: ``{setting: [seconds]}``, ``{setting: first-step loss}``, the batch size used
+        and the number of timed rounds.
+
+    Raises:
+        ProbeTooSlow: From :func:`fitting_batch`.
     """
     from mmswav.registry import MODELS
     start = time.perf_counter()
-    batch_size = cfg.train_dataloader.batch_size
-    samples = probe_samples(cfg, batch_size)
+    samples = probe_samples(cfg, cfg.train_dataloader.batch_size)
     reference = MODELS.build(copy.deepcopy(cfg.model))
     reference.init_weights()
     state = copy.deepcopy(reference.state_dict())
-    batch = collate(cfg, samples)
-    built = {s: build_candidate(cfg, s, state) for s in settings}
-    loss = step_time(*built[settings[0]], batch)[1]  # the warm-up (one-time set-ups)
-    # one step must leave room for 3 per setting within the budget: else a smaller batch
-    limit, seconds = budget_s / (3 * len(settings)), step_time(*built[settings[0]], batch)[0]
-    if seconds > limit and batch_size > 8:
-        batch_size = max(8, int(batch_size * limit / seconds))
-        batch = collate(cfg, samples[:batch_size])
-        built = {s: build_candidate(cfg, s, state) for s in settings}
-        loss = step_time(*built[settings[0]], batch)[1]
-    losses = {settings[0]: loss}
+    # steps: a warm-up of each other setting (bf16's first step costs ~2) + 2 rounds
+    batch, size, fp32, loss = fitting_batch(cfg, samples, state, 4 * len(settings) - 2,
+                                      budget_s, start)
+    built, losses = {settings[0]: fp32}, {settings[0]: loss}
     for setting in settings[1:]:  # warm-up, and the loss at the same weights
-        losses[setting] = step_time(*built[setting], batch)[1]
+        built[setting] = build_candidate(cfg, setting, state)
+        losses[setting] = step_time(*built[setting], batch)[2]
     times: Dict[str, List[float]] = {s: [] for s in settings}
-    rounds = 0
-    while rounds < 2 or (rounds < 5 and time.perf_counter() - start + sum(
-            min(t) for t in times.values()) < budget_s):
-        order = settings if rounds % 2 == 0 else settings[::-1]
-        for setting in order:
-            times[setting].append(step_time(*built[setting], batch)[0])
-        rounds += 1
-    return times, losses, batch_size, rounds
+    rounds, last_round = 0, 0.0
+    while rounds < 1 or (rounds < 5 and time.perf_counter() - start + 1.2 * last_round
+                         < budget_s):
+        round_start = time.perf_counter()
+        for setting in (settings if rounds % 2 == 0 else settings[::-1]):
+            times[setting].append(step_time(*built[setting], batch)[1])
+        rounds, last_round = rounds + 1, time.perf_counter() - round_start
+    return times, losses, size, rounds
 
 
 def choose_numerics(cfg: Any, settings: Sequence[str], budget_s: float = 20.0
-                    ) -> Tuple[str, str]:
+                    ) -> Tuple[Optional[str], str]:
     """Time the ``settings`` (the first is the float32 reference) and pick one.
 
     Returns:
-        Tuple[str, str]: The setting, and one line with the choice, the step-time ratios
-        and the loss check, for the log.
+        Tuple[Optional[str], str]: The setting (None: too slow to time, keep the config),
+        and one line with the choice, the step-time ratios and the loss check, for the log.
     """
     from mmengine.registry import DefaultScope
     start = time.perf_counter()
-    with kept_random_state(), DefaultScope.overwrite_default_scope(
-            cfg.get('default_scope', None) or 'mmswav'):
-        times, losses, batch, rounds = time_candidates(cfg, settings, budget_s)
+    try:
+        with kept_random_state(), DefaultScope.overwrite_default_scope(
+                cfg.get('default_scope', None) or 'mmswav'):
+            times, losses, batch, rounds = time_candidates(cfg, settings, budget_s)
+    except ProbeTooSlow as error:
+        return None, (f'numerics auto: the config as written | {error} | '
+                      f'{time.perf_counter() - start:.1f} s; --numerics SETTING chooses')
     best = {s: min(t) for s, t in times.items()}
     ref = losses[settings[0]]
-    agree = {s: math.isfinite(v) and abs(v - ref) <= LOSS_RTOL * abs(ref)
-             for s, v in losses.items()}
+    agree = agreeing(losses, ref)
     choice = pick(best, agree, settings)
     ratios = ', '.join(f'{s} {best[settings[0]] / best[s]:.2f}x' for s in settings[1:])
     checks = ', '.join(f'{s} {losses[s]:.4f}' + ('' if agree[s] else ' DISAGREES')
