@@ -1,11 +1,9 @@
 # Copyright (c) mmswav contributors. All rights reserved.
 import io
 import multiprocessing
-import random
 from typing import Dict, Iterator, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.dataset import Compose
 from mmengine.dist import get_dist_info
 from mmengine.logging import print_log
@@ -13,7 +11,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from mmswav.registry import DATASETS
 
-from ..transforms.robust_loading import decode_rgb_file
+from ..transforms.robust_loading import decode_rgb_file, seed_sample
 from .manifest import load_manifest, plan_epoch, samples_per_slot
 from .stages import (
     IMAGE_EXTENSIONS,
@@ -133,10 +131,7 @@ class WebDatasetShards(IterableDataset):
                        img_path=f'{raw["__url__"]}/{raw["__key__"]}.{ext}')
         if self.with_label and 'cls' in raw:
             results['gt_label'] = int(raw['cls'])
-        state = np.random.SeedSequence([reader_seed, position]).generate_state(2)
-        random.seed(int(state[0]))
-        np.random.seed(int(state[0]))
-        torch.manual_seed(int(state[1]))
+        seed_sample(np.random.SeedSequence([reader_seed, position]).generate_state(2))
         return self.pipeline(results)
 
     def _failed(self, raw: dict, error: Exception) -> None:
