@@ -21,12 +21,12 @@ import torch
 
 from .probe_batch import collate, probe_samples
 
-# bf16 keeps 8 bits of mantissa (relative rounding 2**-9 = 0.2 % per operation); the sums
-# average that out: the quick start's first-step loss (about ln K = 5.7) moved by 1e-4
-# relative in bf16 (5.8943 vs 5.8947). 1 % is 100x that and still far below what a broken
-# setting gives (a NaN, or a loss off by tens of percent when logits overflow or the
-# Sinkhorn degenerates).
-LOSS_RTOL = 0.01
+# bf16 keeps 8 bits of mantissa (relative rounding 2**-9 = 0.2 % per operation). Measured
+# first-step loss differences from fp32: 3e-4 relative for the quick start (K = 300), 7e-3
+# for the tests' tiny model (16-dim embeddings, 10 prototypes). 3 % leaves room above both
+# and is still far below what a broken setting gives (a NaN, or a loss off by tens of percent
+# when logits overflow or the Sinkhorn degenerates).
+LOSS_RTOL = 0.03
 # a setting further down SETTINGS (less precise or less common) replaces the current pick
 # only when its step is more than this much faster: step times repeat within a few percent
 MARGIN = 1.05
