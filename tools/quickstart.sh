@@ -48,8 +48,8 @@ if [ -z "$epochs" ]; then  # fit the epochs to QS_MINUTES, measured on this mach
     --numerics "$numerics" --started-at "$(date +%s.%N)" --out "$WORK/budget.json" \
     --cfg-options "${options[@]}" 2>&1 | grep -E '^\[quickstart\]|Error|error'
   read -r epochs images numerics < <(python -c "import json, sys; p = json.load(open(sys.argv[1]))
-print(p['epochs'], p['images'] or '', p['numerics'] or 'config')" "$WORK/budget.json")
-  if [ -n "$images" ] && [ -z "${QS_SUBSET:-}" ]; then
+print(p['epochs'], p['images'] or 'all', p['numerics'] or 'config')" "$WORK/budget.json")
+  if [ "$images" != all ] && [ -z "${QS_SUBSET:-}" ]; then
     options+=(train_dataloader.dataset.indices="$images")
   fi
 fi
