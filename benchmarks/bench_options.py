@@ -7,7 +7,10 @@ Training step (the model of ``bench_train_step.py``: ResNet-18, 2 x 32 + 4 x 16 
 (``--cfg-options compile=True``, opt-in here with ``--compile``: it compiles for minutes on
 2 cores). Data loading: ``persistent_workers`` on/off over several short epochs of the CIFAR-10
 pipeline; ``pin_memory`` only matters with a GPU (reported as not applicable without one).
-Run: ``python benchmarks/bench_options.py [--compile]``.
+``--recipe quickstart`` times the quick start's model instead (ResNet-18 CIFAR stem at width
+16, 2 x 32 px crops, batch 128, 300 prototypes, from its config), the model that
+``tools/train.py --numerics auto`` times on the quick start.
+Run: ``python benchmarks/bench_options.py [--compile] [--recipe quickstart]``.
 """
 import argparse  # noqa: I001 (common is the local benchmarks/common.py)
 import time
@@ -25,12 +28,36 @@ def autocast(step):
     return run
 
 
+QUICKSTART = 'configs/swav/swav_resnet18-cifar-w16_1xb128-mcrop-2-sgd-coslr-8e_cifar10-32.py'
+
+
+def quickstart_model(channels_last: bool = False, tiny_map_convs: bool = True):
+    """The quick start's SwAV from its config (random init, train mode)."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    from mmswav.registry import MODELS
+    from mmswav.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(QUICKSTART)
+    cfg.model.update(channels_last=channels_last, tiny_map_convs=tiny_map_convs)
+    with DefaultScope.overwrite_default_scope('mmswav'):
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model.train(), None
+
+
 def train_step_options(args) -> None:
     torch.set_num_threads(args.threads)
-    ours, _ = build_models(args.num_prototypes)
-    fast, _ = build_models(args.num_prototypes, channels_last=True)
+    if args.recipe == 'quickstart':
+        build = lambda prototypes, **kw: quickstart_model(**kw)  # noqa: E731
+        gen = torch.Generator().manual_seed(0)
+        inputs = [torch.randn(args.batch, 3, 32, 32, generator=gen) for _ in range(2)]
+    else:
+        build, inputs = build_models, make_inputs(args.batch)
+    ours, _ = build(args.num_prototypes)
+    fast, _ = build(args.num_prototypes, channels_last=True)
     fast.load_state_dict(ours.state_dict())
-    inputs = make_inputs(args.batch)
     with torch.no_grad():
         ref = ours.loss(inputs, None)['loss'].item()
         with torch.autocast('cpu', dtype=torch.bfloat16):
@@ -38,7 +65,7 @@ def train_step_options(args) -> None:
         cl = fast.loss(inputs, None)['loss'].item()
     print(f'loss fp32 {ref:.6f}, channels_last {cl:.6f} (diff {abs(cl - ref):.1e}), '
           f'bf16 autocast {bf16:.6f} (diff {abs(bf16 - ref):.1e})')
-    plain, _ = build_models(args.num_prototypes, tiny_map_convs=False)
+    plain, _ = build(args.num_prototypes, tiny_map_convs=False)
     plain.load_state_dict(ours.state_dict())
     runs = {'fp32 (default)': make_step(ours, inputs),
             'tiny_map_convs=False': make_step(plain, inputs),
@@ -46,7 +73,7 @@ def train_step_options(args) -> None:
             'bf16 autocast': autocast(make_step(ours, inputs)),
             'bf16 + channels_last': autocast(make_step(fast, inputs))}
     if args.compile:
-        compiled, _ = build_models(args.num_prototypes)
+        compiled, _ = build(args.num_prototypes)
         compiled.load_state_dict(ours.state_dict())
         compiled.loss = torch.compile(compiled.loss)
         step = make_step(compiled, inputs)
@@ -54,7 +81,7 @@ def train_step_options(args) -> None:
         step()
         print(f'torch.compile: first step (compilation) {time.perf_counter() - start:.0f} s')
         runs['torch.compile'] = step
-    print(f'train step options, batch {args.batch} | {machine()}')
+    print(f'train step options, {args.recipe} recipe, batch {args.batch} | {machine()}')
     rates = alternate(runs, args.repeats)
     for i, name in enumerate(list(runs)[1:]):
         report(rates, name, 'fp32 (default)', 'img/s', rows=i == 0)
@@ -106,6 +133,9 @@ def main() -> None:
     parser.add_argument('--epochs', type=int, default=3)
     parser.add_argument('--loader-repeats', type=int, default=3)
     parser.add_argument('--skip', choices=['step', 'loader'], default=None)
+    parser.add_argument('--recipe', choices=['bench', 'quickstart'], default='bench',
+                        help='bench: ResNet-18 ImageNet stem, 2 x 32 + 4 x 16 (benchmark 1); '
+                        'quickstart: the quick-start config\'s model, 2 x 32')
     args = parser.parse_args()
     if args.skip != 'step':
         train_step_options(args)

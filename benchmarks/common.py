@@ -28,8 +28,24 @@ def machine() -> str:
             cpu = next(line.split(':', 1)[1].strip() for line in f if 'model name' in line)
     except (OSError, StopIteration):
         pass
-    return (f'{cpu}, {os.cpu_count()} logical CPUs, torch {torch.__version__}, '
+    return (f'{cpu}{cpu_flags()}, {os.cpu_count()} logical CPUs, torch {torch.__version__}, '
             f'{torch.get_num_threads()} torch threads, {load()}')
+
+
+def cpu_flags() -> str:
+    """The CPU family / model and the flags that decide the fast numerics (bf16 / AMX)."""
+    info = {}
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                key, _, value = line.partition(':')
+                info.setdefault(key.strip(), value.strip())
+    except OSError:
+        return ''
+    wanted = ('avx512f', 'avx512_bf16', 'avx512_fp16', 'amx_bf16', 'amx_tile')
+    flags = [f for f in wanted if f in info.get('flags', '').split()]
+    return (f' (family {info.get("cpu family", "?")} model {info.get("model", "?")}; '
+            f'{" ".join(flags) or "no AVX-512"})')
 
 
 def alternate(runs: Dict[str, Callable[[], float]], repeats: int,

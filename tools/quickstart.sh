@@ -7,7 +7,12 @@
 # Environment (all optional):
 #   QS_CONFIG     pretraining config (default the ResNet-18 CIFAR-10 quick start)
 #   QS_WORK_DIR   work dir (default work_dirs/quickstart); the table is saved there as JSON
-#   QS_EPOCHS     pretraining epochs (default: the config's, 8); the cosine schedule follows
+#   QS_MINUTES    pretraining budget in minutes (default 30): the step is measured on this
+#                 machine (tools/benchmarks/quickstart_budget.py, ~1 min, counted in the
+#                 budget) and the epochs (and the cosine schedule) are fitted to it
+#   QS_EPOCHS     pretraining epochs instead of a budget; the cosine schedule follows
+#   QS_NUMERICS   tools/train.py --numerics (default auto: the fastest arithmetic of this CPU
+#                 whose loss agrees with fp32, timed at start; fp32 for the plain recipe)
 #   QS_SUBSET     use only the first N training images for pretraining (default: all 50,000)
 #   QS_SEED       pretraining seed (default: the config's, 0)
 #   QS_KNN_TRAIN  kNN memory bank size (default: all 50,000 train images)
@@ -30,21 +35,35 @@ bash tools/prepare_cifar10.sh data/cifar10-jpg
 mkdir -p "$WORK"
 
 options=(train_dataloader.dataset.data_root=data/cifar10-jpg/)
-if [ -n "${QS_EPOCHS:-}" ]; then
-  options+=(train_cfg.max_epochs="$QS_EPOCHS" param_scheduler.0.T_max="$QS_EPOCHS"
-            param_scheduler.0.end="$QS_EPOCHS")
-fi
 if [ -n "${QS_SEED:-}" ]; then
   options+=(randomness.seed="$QS_SEED")
 fi
 if [ -n "${QS_SUBSET:-}" ]; then
   options+=(train_dataloader.dataset.indices="$QS_SUBSET")
 fi
+numerics=${QS_NUMERICS:-auto}
+epochs=${QS_EPOCHS:-}
+if [ -z "$epochs" ]; then  # fit the epochs to QS_MINUTES, measured on this machine
+  python tools/benchmarks/quickstart_budget.py "$CONFIG" --minutes "${QS_MINUTES:-30}" \
+    --numerics "$numerics" --started-at "$(date +%s.%N)" --out "$WORK/budget.json" \
+    --cfg-options "${options[@]}" 2>&1 | grep -E '^\[quickstart\]|Error|error'
+  read -r epochs images numerics < <(python -c "import json, sys; p = json.load(open(sys.argv[1]))
+print(p['epochs'], p['images'] or 'all', p['numerics'] or 'config')" "$WORK/budget.json")
+  if [ "$images" != all ] && [ -z "${QS_SUBSET:-}" ]; then
+    options+=(train_dataloader.dataset.indices="$images")
+  fi
+fi
+options+=(train_cfg.max_epochs="$epochs" param_scheduler.0.T_max="$epochs"
+          param_scheduler.0.end="$epochs")
+numerics_flag=(--numerics "$numerics")
+if [ "$numerics" = config ]; then numerics_flag=(); fi
 
-echo "[quickstart] pretraining: $CONFIG (OMP_NUM_THREADS=$OMP_NUM_THREADS) -> $WORK"
+echo "[quickstart] pretraining: $CONFIG, $epochs epochs, numerics $numerics" \
+  "(OMP_NUM_THREADS=$OMP_NUM_THREADS) -> $WORK"
 TIMEFORMAT='%R %U %S'
-{ time python tools/train.py "$CONFIG" --work-dir "$WORK" --cfg-options "${options[@]}" \
-    2>&1 | tee "$WORK/train_stdout.log" | grep -iE 'Epoch\(train\)|Saving|error' ; } \
+{ time python tools/train.py "$CONFIG" --work-dir "$WORK" "${numerics_flag[@]}" \
+    --cfg-options "${options[@]}" \
+    2>&1 | tee "$WORK/train_stdout.log" | grep -iE 'Epoch\(train\)|Saving|error|numerics' ; } \
     2> "$WORK/train_time.txt"
 checkpoint=$(cat "$WORK/last_checkpoint")
 echo "[quickstart] pretraining done: $checkpoint (wall, user, sys seconds: $(cat "$WORK/train_time.txt"))"

@@ -10,6 +10,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmswav.engine.hooks.defaults import add_reliability_hooks
+from mmswav.engine.numerics import CHOICES, resolve_numerics
 from mmswav.engine.resume import prepare_resume
 from mmswav.engine.resume_cli import add_resume_args
 from mmswav.utils import register_all_modules
@@ -33,6 +34,12 @@ def parse_args():
         '.txt list, without labels: replaces the config\'s dataset, keeps its pipeline')
     add_resume_args(parser)  # --resume [PATH], --resume-if-possible, --accept-seed-change
     parser.add_argument('--amp', action='store_true', help='mixed precision training')
+    parser.add_argument(
+        '--numerics', choices=CHOICES, default=None,
+        help='arithmetic of the training step: fp32, channels_last, bf16 (autocast), '
+        'bf16_channels_last, or auto: time a few real steps of each on this CPU (< 30 s) and '
+        'keep the fastest whose loss agrees with fp32. Default: the config\'s `numerics` key, '
+        'else auto with --data and the config as written otherwise (docs/performance.md)')
     parser.add_argument(
         '--sync-bn-to-bn',
         action='store_true',
@@ -102,12 +109,16 @@ def main():
     try:
         cfg = merge_args(Config.fromfile(args.config), args)
         check_train_inputs(cfg)
+        _, numerics_line = resolve_numerics(cfg, args.numerics, args.data, args.amp,
+                                            args.launcher)
     except ConfigError as error:
         raise SystemExit(f'error: {error}') from None
     if args.launcher == 'pytorch' and not torch.cuda.is_available():
         # mmengine's pytorch launcher calls torch.cuda.set_device: start gloo (env://) here
         torch.distributed.init_process_group(backend='gloo')
     runner = Runner.from_cfg(cfg)
+    if numerics_line:
+        runner.logger.info(numerics_line)
     try:
         with explain_empty_epoch(runner):
             runner.train()

@@ -31,4 +31,5 @@ train_dataloader = dict(
         batch_size=batch_size,
         num_workers=num_workers,
         buffer_size=5000,
+        draft_views=[*global_view, *local_view],  # large JPEGs decoded at the crops' scale
         pipeline=train_pipeline))

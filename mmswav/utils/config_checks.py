@@ -48,8 +48,12 @@ def check_option_keys(cfg: Any, cfg_options: Optional[dict]) -> None:
     """Refuse a ``--cfg-options`` key that is neither in ``cfg`` nor an argument of the
     class its parent dict builds, with a "did you mean" from that class's signature.
 
-    Call it before ``cfg.merge_from_dict(cfg_options)``.
+    The class is the one the options produce: ``optim_wrapper.type=AutocastOptimWrapper
+    optim_wrapper.dtype=bfloat16`` checks ``dtype`` against ``AutocastOptimWrapper``, not
+    against the config's ``OptimWrapper``. Call it before ``cfg.merge_from_dict(cfg_options)``.
     """
+    new_types = {key[:-len('.type')]: value for key, value in (cfg_options or {}).items()
+                 if key.endswith('.type')}
     for key in cfg_options or {}:
         parts = key.split('.')
         node = getattr(cfg, '_cfg_dict', cfg)  # a Config is no dict
@@ -62,9 +66,11 @@ def check_option_keys(cfg: Any, cfg_options: Optional[dict]) -> None:
                 node = None
                 break
         last = parts[-1]
-        if not isinstance(node, dict) or last in node or 'type' not in node:
+        parent = '.'.join(parts[:-1])
+        if not isinstance(node, dict) or last in node or (
+                'type' not in node and parent not in new_types):
             continue
-        cls = _registry_class(node['type'])
+        cls = _registry_class(new_types.get(parent, node.get('type')))
         names = _arguments(cls) if cls is not None else None
         if names is None or last in names:
             continue

@@ -28,6 +28,13 @@ def main(work_dir: str) -> None:
                           open(osp.join(work_dir, 'train_time.txt')).read().split()[-3:])
     result['pretrain'] = dict(wall_minutes=wall / 60, cpu_minutes=(user + system) / 60,
                               checkpoint=open(osp.join(work_dir, 'last_checkpoint')).read())
+    budget = osp.join(work_dir, 'budget.json')
+    if osp.isfile(budget):  # QS_MINUTES: the measurement counts in the pretraining time
+        with open(budget) as f:
+            result['budget'] = json.load(f)
+        measured = result['budget']['measure_s'] / 60
+        result['pretrain']['measure_minutes'] = measured
+        result['pretrain']['total_minutes'] = measured + wall / 60
     result['machine'] = dict(cpu=cpu_model(), cores=os.cpu_count(),
                              torch_threads=torch.get_num_threads(),
                              omp_num_threads=os.environ.get('OMP_NUM_THREADS'))
@@ -44,6 +51,11 @@ def main(work_dir: str) -> None:
     for row in rows:
         name = 'random init' if row['model'] == 'random' else f"SwAV ({row['model']})"
         print(f'| {name} | ' + ' | '.join(f'{row[k]:.2f}' for k in keys) + ' |')
+    if 'budget' in result:
+        plan = result['budget']
+        print(f"budget {plan['budget_minutes']:g} min: {plan['epochs']} epochs, numerics "
+              f"{plan['numerics'] or 'as configured'}; measuring {measured:.1f} min + "
+              f"pretraining {wall / 60:.1f} min = {measured + wall / 60:.1f} min")
     if len(rows) == 2 and 'top1_k200' in rows[0]:
         gain = rows[1]['top1_k200'] - rows[0]['top1_k200']
         print(f'SwAV - random init (kNN k=200): {gain:+.2f} points')

@@ -1,11 +1,9 @@
 # Copyright (c) mmswav contributors. All rights reserved.
 import io
 import multiprocessing
-import random
 from typing import Dict, Iterator, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.dataset import Compose
 from mmengine.dist import get_dist_info
 from mmengine.logging import print_log
@@ -13,7 +11,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from mmswav.registry import DATASETS
 
-from ..transforms.robust_loading import decode_rgb_file
+from ..transforms.robust_loading import decode_rgb_file, seed_sample
 from .manifest import load_manifest, plan_epoch, samples_per_slot
 from .stages import (
     IMAGE_EXTENSIONS,
@@ -61,12 +59,15 @@ class WebDatasetShards(IterableDataset):
         with_label (bool): Set ``gt_label`` from the ``cls`` member. Defaults to False.
         max_pixels (int, optional): Larger images count as undecodable. Defaults to 2**28.
         channel_order (str): ``'bgr'`` (mmcv's loader) or ``'rgb'``. Defaults to ``'bgr'``.
+        draft_views (Sequence[dict], optional): Decode large JPEGs at the scale these crops
+            can use, as ``RobustLoadImageFromFile(draft_views=...)``. Defaults to None.
     """
 
     def __init__(self, manifest: str, pipeline: Sequence[dict] = (), batch_size: int = 1,
                  num_workers: int = 0, shuffle: bool = True, buffer_size: int = 1000,
                  with_label: bool = False, max_pixels: Optional[int] = 2**28,
-                 channel_order: str = 'bgr') -> None:
+                 channel_order: str = 'bgr',
+                 draft_views: Optional[Sequence[dict]] = None) -> None:
         if channel_order not in ('bgr', 'rgb'):
             raise ValueError(f'WebDatasetShards: channel_order must be "bgr" or "rgb", got '
                              f'{channel_order!r}')
@@ -79,6 +80,7 @@ class WebDatasetShards(IterableDataset):
         self.shuffle, self.buffer_size = shuffle, int(buffer_size) if shuffle else 0
         self.with_label, self.max_pixels = with_label, max_pixels
         self.channel_order = channel_order
+        self.draft_views = [dict(v) for v in draft_views] if draft_views else None
         # shared memory: set by hooks in the main process, read by the workers
         self._skipped = multiprocessing.Value('q', 0)
         self._seed = multiprocessing.Value('q', 0)
@@ -120,7 +122,8 @@ class WebDatasetShards(IterableDataset):
         ext = next((e for e in IMAGE_EXTENSIONS if e in raw), None)
         if ext is None:
             raise KeyError(f'no image member (one of {IMAGE_EXTENSIONS})')
-        img = decode_rgb_file(io.BytesIO(raw[ext]), self.max_pixels)  # [H, W, 3] RGB
+        img = decode_rgb_file(io.BytesIO(raw[ext]), self.max_pixels,
+                              self.draft_views)  # [H, W, 3] RGB
         if self.channel_order == 'bgr':
             img = np.ascontiguousarray(img[..., ::-1])
         results = dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2],
@@ -128,10 +131,7 @@ class WebDatasetShards(IterableDataset):
                        img_path=f'{raw["__url__"]}/{raw["__key__"]}.{ext}')
         if self.with_label and 'cls' in raw:
             results['gt_label'] = int(raw['cls'])
-        state = np.random.SeedSequence([reader_seed, position]).generate_state(2)
-        random.seed(int(state[0]))
-        np.random.seed(int(state[0]))
-        torch.manual_seed(int(state[1]))
+        seed_sample(np.random.SeedSequence([reader_seed, position]).generate_state(2))
         return self.pipeline(results)
 
     def _failed(self, raw: dict, error: Exception) -> None:

@@ -1,9 +1,12 @@
 # Copyright (c) mmswav contributors. All rights reserved.
 """The stages of the shard pipeline, each a generator over the previous one's samples:
-read (``webdataset``'s tar reader) -> repeat to a fixed length -> shuffle buffer -> skip
-what a resumed run already trained -> decode, substituting undecodable samples."""
+read (:mod:`.tar_reader`, webdataset's sample format) -> repeat to a fixed length ->
+shuffle buffer -> skip what a resumed run already trained -> decode, substituting
+undecodable samples."""
 import itertools
 from typing import Callable, Iterable, Iterator, Optional, Sequence, Tuple
+
+from .tar_reader import tar_samples
 
 IMAGE_EXTENSIONS = ('jpg', 'jpeg', 'png', 'webp', 'bmp', 'ppm', 'pgm', 'tif', 'tiff')
 
@@ -20,10 +23,9 @@ def _webdataset():
 def read_shards(shards: Sequence[Tuple[str, int]]) -> Iterator[dict]:
     """The raw samples (``{'__key__', 'jpg': bytes, ...}``) of tar shards, in order, each
     with ``'__index__'``: the shard's first sample index (``offset``) plus its position."""
-    tariterators = _webdataset().tariterators
     for path, offset in shards:
         try:
-            for i, sample in enumerate(tariterators.tarfile_samples([dict(url=path)])):
+            for i, sample in enumerate(tar_samples(path)):
                 sample['__index__'] = offset + i
                 yield sample
         except Exception as error:  # noqa: BLE001  a broken tar, not a broken member

@@ -1,7 +1,7 @@
 # Copyright (c) mmswav contributors. All rights reserved.
 import multiprocessing
 import random
-from typing import BinaryIO, Optional, Union
+from typing import BinaryIO, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -12,27 +12,43 @@ from PIL import Image, ImageOps
 
 from mmswav.registry import TRANSFORMS
 
+from .draft import apply_draft
+
 _SIXTEEN_BIT_MODES = ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I')
 _MAX_LISTED = 20  # unreadable files named in the log per process; the rest are only counted
 
 
+def seed_sample(seeds: Sequence[int]) -> None:
+    """Seed Python's, numpy's and torch's CPU random generators for one sample from two
+    ``SeedSequence`` words. ``torch.default_generator`` rather than ``torch.manual_seed``:
+    the latter also queues a lazy seed call (with a formatted stack trace) for every
+    uninitialised accelerator backend, 6 ms per sample that was a third of a CIFAR shard
+    sample's cost; the data transforms only draw from the CPU generator."""
+    random.seed(int(seeds[0]))
+    np.random.seed(int(seeds[0]))
+    torch.default_generator.manual_seed(int(seeds[1]))
+
+
 def decode_rgb(path: str, max_pixels: Optional[int] = None,
-               backend_args: Optional[dict] = None) -> np.ndarray:
+               backend_args: Optional[dict] = None,
+               draft_views: Optional[Sequence[dict]] = None) -> np.ndarray:
     """Decode any Pillow-readable image to an ``[H, W, 3]`` uint8 RGB array.
 
     Grayscale, palette, RGBA (alpha dropped, as torchvision's ``pil_loader``), CMYK and
     16-bit images (scaled to 8 bits) all give 3 channels; the EXIF orientation is applied.
-    A truncated file raises instead of giving a partly grey image.
+    A truncated file raises instead of giving a partly grey image. With ``draft_views`` a
+    large JPEG is decoded at the reduced scale those crops can use (:mod:`.draft`).
 
     Raises:
         OSError: The file is missing, empty, truncated, not an image or larger than
             ``max_pixels``.
     """
     with fileio.get_local_path(path, backend_args=backend_args) as local:
-        return decode_rgb_file(local, max_pixels)
+        return decode_rgb_file(local, max_pixels, draft_views)
 
 
-def decode_rgb_file(file: Union[str, BinaryIO], max_pixels: Optional[int] = None) -> np.ndarray:
+def decode_rgb_file(file: Union[str, BinaryIO], max_pixels: Optional[int] = None,
+                    draft_views: Optional[Sequence[dict]] = None) -> np.ndarray:
     """:func:`decode_rgb` of a local path or an open binary file (e.g. a tar member's
     ``io.BytesIO``); raises ``OSError`` (or Pillow's error) when it is not a whole image."""
     old_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # own check below
@@ -41,6 +57,7 @@ def decode_rgb_file(file: Union[str, BinaryIO], max_pixels: Optional[int] = None
             if max_pixels is not None and img.width * img.height > max_pixels:
                 raise OSError(f'{img.width}x{img.height} pixels is over max_pixels='
                               f'{max_pixels}')
+            apply_draft(img, draft_views)  # before load: a JPEG decodes at 1/2, 1/4, 1/8
             img.load()  # truncated data raises here
             img = ImageOps.exif_transpose(img)
             if img.mode in _SIXTEEN_BIT_MODES:
@@ -79,6 +96,12 @@ class RobustLoadImageFromFile(BaseTransform):
         channel_order (str): ``'bgr'`` (as mmcv's loader; the data preprocessor's
             ``to_rgb=True`` flips it) or ``'rgb'``. Defaults to ``'bgr'``.
         to_float32 (bool): Return a float32 image. Defaults to False.
+        draft_views (Sequence[dict], optional): The crops made of the image
+            (``dict(size=..., scale=(min, max))`` per view group, e.g. the pipeline's
+            ``FastSwAVView`` configs): a JPEG whose smallest possible crop keeps at least
+            ``size`` pixels per side at 1/2, 1/4 or 1/8 scale is decoded at that scale
+            (Pillow's draft mode; much faster for photos of several megapixels). Defaults to
+            None (full resolution).
         backend_args (dict, optional): mmengine file backend arguments. Defaults to None.
     """
 
@@ -88,7 +111,8 @@ class RobustLoadImageFromFile(BaseTransform):
                  seed_per_sample: bool = True,
                  channel_order: str = 'bgr',
                  to_float32: bool = False,
-                 backend_args: Optional[dict] = None) -> None:
+                 backend_args: Optional[dict] = None,
+                 draft_views: Optional[Sequence[dict]] = None) -> None:
         if channel_order not in ('bgr', 'rgb'):
             raise ValueError(f'RobustLoadImageFromFile: channel_order must be "bgr" or '
                              f'"rgb", got {channel_order!r}')
@@ -98,6 +122,7 @@ class RobustLoadImageFromFile(BaseTransform):
         self.channel_order = channel_order
         self.to_float32 = to_float32
         self.backend_args = backend_args
+        self.draft_views = [dict(v) for v in draft_views] if draft_views else None
         # shared memory: written by worker processes (skips) or the main process (epoch)
         self._skipped = multiprocessing.Value('q', 0)
         self._seed = multiprocessing.Value('q', 0)
@@ -107,7 +132,8 @@ class RobustLoadImageFromFile(BaseTransform):
     def __deepcopy__(self, memo: dict) -> 'RobustLoadImageFromFile':
         # shared-memory values cannot be deep-copied: a copy gets its own counters
         return type(self)(self.skip_unreadable, self.max_pixels, self.seed_per_sample,
-                          self.channel_order, self.to_float32, self.backend_args)
+                          self.channel_order, self.to_float32, self.backend_args,
+                          self.draft_views)
 
     @property
     def num_skipped(self) -> int:
@@ -120,16 +146,14 @@ class RobustLoadImageFromFile(BaseTransform):
         self._epoch.value = int(epoch)
 
     def _reseed(self, sample_idx: int) -> None:
-        state = np.random.SeedSequence(
-            [self._seed.value % 2**63, self._epoch.value, int(sample_idx)]).generate_state(2)
-        random.seed(int(state[0]))
-        np.random.seed(int(state[0]))
-        torch.manual_seed(int(state[1]))
+        seed_sample(np.random.SeedSequence(
+            [self._seed.value % 2**63, self._epoch.value, int(sample_idx)]).generate_state(2))
 
     def transform(self, results: dict) -> Optional[dict]:
         path = results['img_path']
         try:
-            img = decode_rgb(path, self.max_pixels, self.backend_args)  # [H, W, 3] RGB
+            img = decode_rgb(path, self.max_pixels, self.backend_args,
+                             self.draft_views)  # [H, W, 3] RGB
         except Exception as error:  # noqa: BLE001  any decoder / IO failure
             message = (f'unreadable image {path}: {type(error).__name__}: {error}')
             if not self.skip_unreadable:

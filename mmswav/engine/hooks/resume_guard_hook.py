@@ -36,7 +36,8 @@ def run_info(runner) -> Dict[str, Optional[int]]:
         iters_per_epoch=len(loader),
         seed=base_seed(runner),
         sampler_seed=None if seed is None else int(seed),
-        torch_threads=torch.get_num_threads())  # not refused: see threads_warning
+        torch_threads=torch.get_num_threads(),  # not refused: see threads_warning
+        numerics=runner.cfg.get('numerics', None))  # --numerics auto reuses it on resume
 
 
 def base_seed(runner) -> Optional[int]:

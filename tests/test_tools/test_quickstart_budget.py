@@ -1,0 +1,31 @@
+# Copyright (c) mmswav contributors. All rights reserved.
+"""``tools/benchmarks/quickstart_budget.py`` (``QS_MINUTES``): measures real iterations of a
+config on this machine and fits the epochs into the budget, saying why."""
+import json
+import subprocess
+import sys
+
+from mmswav.utils.time_budget import SAFETY
+from tests.conftest import make_image_folder
+from tests.test_engine.cli_helpers import CONFIG, REPO, child_env
+
+
+def test_the_plan_fits_the_budget_and_says_why(tmp_path):
+    images = make_image_folder(tmp_path / 'images', per_class=16)  # 32 images, batch 4
+    out = tmp_path / 'plan.json'
+    cmd = [sys.executable, 'tools/benchmarks/quickstart_budget.py', str(CONFIG), '--minutes',
+           '20', '--numerics', 'fp32', '--iters', '3', '--warmup', '1', '--out', str(out),
+           '--cfg-options', f'train_dataloader.dataset.data_root={images}',
+           'model.backbone.stem_channels=16', 'model.backbone.base_channels=16',
+           'model.neck.in_channels=128']
+    run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600,
+                         env=child_env(1))
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    plan = json.loads(out.read_text())
+    assert plan['numerics'] == 'fp32' and plan['iters_per_epoch'] == 8  # 32 / 4, drop_last
+    assert plan['iter_s'] > 0 and plan['startup_s'] >= plan['measure_s'] > 0
+    expected = plan['startup_s'] + plan['epochs'] * 8 * plan['iter_s']
+    assert expected <= 20 * 60 * (1 - SAFETY)  # the budget, with its spare
+    assert plan['epochs'] == 800 or expected + 8 * plan['iter_s'] > 20 * 60 * (1 - SAFETY)
+    line = next(x for x in run.stdout.splitlines() if x.startswith('[quickstart] budget'))
+    assert f"{plan['epochs']} epochs: " in line and 's/iteration x 8 iterations' in line
