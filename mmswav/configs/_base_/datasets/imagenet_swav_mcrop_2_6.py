@@ -35,7 +35,8 @@ local_view_mmpretrain = [
     dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
 ]
 train_pipeline = [
-    dict(type='RobustLoadImageFromFile'),  # skips + counts unreadable files
+    # skips + counts unreadable files; a JPEG large enough for it is decoded at 1/2-1/8 scale
+    dict(type='RobustLoadImageFromFile', draft_views=[*global_view, *local_view]),
     dict(type='MultiView', num_views=[2, 6], transforms=[global_view, local_view]),
     dict(type='PackInputs'),
 ]
