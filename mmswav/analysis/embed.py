@@ -5,7 +5,6 @@ from typing import Dict, List, Tuple
 
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.runner.utils import set_random_seed
 from torch import Tensor
 
@@ -15,17 +14,12 @@ def load_model(cfg: Config, checkpoint: str, seed: int = 0) -> nn.Module:
     ``'random'``, its own initialisation (``init_weights``) after seeding with ``seed``:
     the random-init model of ``tools/benchmarks/knn.py``."""
     from mmswav.apis import get_model
+    from mmswav.evaluation.frozen_model import init_weights_quietly
     set_random_seed(seed)
     if checkpoint != 'random':
         return get_model(cfg, checkpoint)
     model = get_model(cfg)
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel('WARNING')  # init_weights logs every parameter
-    try:
-        model.init_weights()
-    finally:
-        logger.setLevel(level)
+    init_weights_quietly(model)
     return model.eval()
 
 

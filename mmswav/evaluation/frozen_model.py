@@ -14,6 +14,17 @@ from torch.utils.data import Dataset, Subset
 from mmswav.registry import MODELS
 
 
+def init_weights_quietly(model: nn.Module) -> None:
+    """``model.init_weights()`` without its log line per parameter."""
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel('WARNING')
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
+
+
 def build_frozen_model(cfg: Config, checkpoint: str, seed: int) -> nn.Module:
     """``cfg.model`` with the weights of ``checkpoint``, or its random initialisation.
 
@@ -28,13 +39,7 @@ def build_frozen_model(cfg: Config, checkpoint: str, seed: int) -> nn.Module:
     set_random_seed(seed)
     model = MODELS.build(cfg.model)
     if checkpoint == 'random':
-        logger = MMLogger.get_current_instance()
-        level = logger.level
-        logger.setLevel('WARNING')  # init_weights logs every parameter
-        try:
-            model.init_weights()
-        finally:
-            logger.setLevel(level)
+        init_weights_quietly(model)
     else:
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')
