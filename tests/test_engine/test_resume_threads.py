@@ -15,7 +15,7 @@ def _runner():
     data = list(range(16))
     loader = DataLoader(data, batch_size=4, sampler=DefaultSampler(data, seed=0))
     return SimpleNamespace(train_dataloader=loader, seed=0, _randomness_cfg={}, _resume=True,
-                           _load_from='iter_3.pth', model=torch.nn.Linear(2, 2))
+                           _load_from='iter_3.pth', model=torch.nn.Linear(2, 2), cfg={})
 
 
 def test_thread_count_is_saved_and_a_change_is_warned(monkeypatch):
