@@ -67,3 +67,23 @@ def register_config_package() -> None:
     config_utils.MODULE2PACKAGE.setdefault(PACKAGE, PACKAGE)
     config_module.get_installed_path = _own_installed_path(config_module.get_installed_path)
 
+
+
+def tool_path(relative: str) -> str:
+    """How to name one of mmswav's tools in a command printed for the user.
+
+    Args:
+        relative (str): The tool's path in the repository, e.g. ``'tools/benchmarks/knn.py'``.
+
+    Returns:
+        str: ``relative`` when the current folder holds it (a clone, run from its root), else
+        the tool's absolute path in the installed package (``<package>/.mim/tools/...``), else
+        ``relative`` unchanged.
+    """
+    if Path(relative).is_file():
+        return relative
+    try:
+        installed = mim_root() / relative
+    except FileNotFoundError:
+        return relative
+    return str(installed) if installed.is_file() else relative

@@ -12,9 +12,20 @@ from pathlib import Path
 import pytest
 
 from mmswav.launch import resolve_script
-from mmswav.package_files import mim_root
+from mmswav.package_files import mim_root, tool_path
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def test_tool_path_names_a_tool_reachable_from_here(tmp_path, monkeypatch):
+    """The commands printed after training: ``tools/...`` in a clone's root, the installed
+    copy's absolute path anywhere else (a relative path there names nothing)."""
+    knn = 'tools/benchmarks/knn.py'
+    monkeypatch.chdir(tmp_path)
+    assert tool_path(knn) == str(mim_root() / knn) and Path(tool_path(knn)).is_file()
+    assert tool_path('tools/nope.py') == 'tools/nope.py'  # unknown: unchanged
+    monkeypatch.chdir(REPO)
+    assert tool_path(knn) == knn
 
 
 def test_resolve_script(tmp_path):

@@ -76,6 +76,7 @@ def pretrained(outside: Outside, project: Path) -> Path:
     out = outside.run(['-m', 'mmswav.launch', 'mmswav::tools/train.py', 'pretrain.py',
                        '--sync-bn-to-bn', '--work-dir', 'work_pretrain', *CPU], project)
     iterations(out.stdout + out.stderr, 2)
+    (project / 'pretrain_output.log').write_text(out.stdout + out.stderr)
     return project / 'work_pretrain' / 'epoch_1.pth'
 
 
@@ -89,10 +90,16 @@ def converted(project: Path, pretrained: Path) -> Path:
     return project / 'swav_r50_mmdet.pth'
 
 
-def test_pretrain_with_mmswav_launcher(pretrained: Path):
+def test_pretrain_with_mmswav_launcher(project: Path, pretrained: Path):
     state = torch.load(pretrained, map_location='cpu', weights_only=False)['state_dict']
     assert state['head.prototypes.weight'].shape == (3000, 128)  # the inherited recipe
     assert 'backbone.layer4.2.conv3.weight' in state
+    # the closing "Next steps" name tools that exist from here (the wheel's .mim copies),
+    # not the repository's relative tools/... paths
+    summary = (project / 'pretrain_output.log').read_text().split('Next steps:')[-1]
+    tools = re.findall(r'python (\S+\.py)', summary)
+    assert len(tools) == 3, summary
+    assert all((project / tool).is_file() for tool in tools), tools
 
 
 def test_new_style_config_with_mmseg_train_py(outside: Outside, project: Path):

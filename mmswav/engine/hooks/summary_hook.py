@@ -7,13 +7,15 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from mmswav.package_files import tool_path
 from mmswav.registry import HOOKS
 
 
 @HOOKS.register_module()
 class TrainingSummaryHook(Hook):
     """Ends training with a summary: the last checkpoint, the time taken, and the next
-    commands (kNN evaluation, conversion for mmdet / mmseg / mmpretrain).
+    commands (kNN evaluation, conversion for mmdet / mmseg / mmpretrain), naming the tools as
+    the current folder reaches them (a clone's ``tools/...``, else the installed ``.mim`` copy).
 
     ``tools/train.py`` adds it to every run.
 
@@ -48,19 +50,21 @@ class TrainingSummaryHook(Hook):
         if not ckpt:
             lines.append('No checkpoint was saved (see default_hooks.checkpoint).')
         else:
+            knn = tool_path('tools/benchmarks/knn.py')
+            extract = tool_path('tools/model_converters/extract_backbone_weights.py')
             lines += [
                 f'Last checkpoint: {ckpt}', 'Next steps:',
                 f'  kNN of its features (an ImageFolder with train/ and test/ splits):\n'
-                f'    python tools/benchmarks/knn.py {config} --checkpoints random {ckpt} '
+                f'    python {knn} {config} --checkpoints random {ckpt} '
                 f'--data-root {root}',
             ]
             if plain:
-                lines.append(f'  backbone for mmdet / mmseg:\n    python tools/model_converters/'
-                             f'selfsup2mmdet.py {ckpt} backbone_mmdet.pth '
+                converter = tool_path('tools/model_converters/selfsup2mmdet.py')
+                lines.append(f'  backbone for mmdet / mmseg:\n    python {converter} '
+                             f'{ckpt} backbone_mmdet.pth '
                              f'--arch resnet{backbone["depth"]}')
             lines += [
                 f'  backbone weights (any architecture, keys "backbone.*"):\n'
-                f'    python tools/model_converters/extract_backbone_weights.py {ckpt} '
-                'backbone.pth',
+                f'    python {extract} {ckpt} backbone.pth',
             ]
         print_log('\n'.join(lines), logger='current')
