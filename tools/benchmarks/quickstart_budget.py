@@ -29,8 +29,7 @@ def parse_args():
     parser.add_argument('config')
     parser.add_argument('--minutes', type=float, default=30.0, help='pretraining budget')
     parser.add_argument('--numerics', default='auto', help='as tools/train.py --numerics')
-    # 20 timed iterations measured 0.30-0.33 s where the runs took 0.36-0.37 s (a window of
-    # 20 varies by +-7 % in a run's log); 60 measured 0.353 s (docs/quickstart_results.md)
+    # a window of 20 iterations varies by +-7 % in a run's log: 60 are timed
     parser.add_argument('--iters', type=int, default=60, help='timed iterations')
     parser.add_argument('--warmup', type=int, default=5, help='iterations before timing')
     parser.add_argument('--started-at', type=float, default=None,
@@ -70,7 +69,7 @@ def time_iterations(cfg: Config, warmup: int, iters: int) -> Tuple[float, int, f
     reliability hooks, in a scratch work dir) for ``warmup + iters`` iterations.
 
     A bare loop of ``train_step`` calls measured 10-21 % less time per iteration than the
-    runs then took (0.248 vs 0.285 s, 0.30-0.33 vs 0.36-0.37 s): the Runner's hooks, its
+    runs then took (0.248 vs 0.283 s, 0.30-0.33 vs 0.36-0.37 s): the Runner's hooks, its
     dataloader set-up and the epoch ends are timed here as a run has them.
 
     Returns:
