@@ -66,3 +66,14 @@ def test_the_probe_times_the_hooks_of_a_real_run(tmp_path):
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     plan = json.loads(out.read_text())
     assert plan['iter_s'] >= 0.2, plan
+
+
+def test_the_probe_refuses_no_warmup_iteration(tmp_path):
+    """The clock starts at the end of the last warm-up iteration: ``--warmup 0`` never started
+    it and ended in a TypeError after the whole timed run."""
+    cmd = [sys.executable, 'tools/benchmarks/quickstart_budget.py', CONFIG, '--warmup', '0',
+           '--out', str(tmp_path / 'plan.json')]
+    run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120,
+                         env=child_env(1))
+    assert run.returncode == 2 and '--warmup (0) and --iters (60) must be >= 1' in run.stderr
+    assert not (tmp_path / 'plan.json').exists()

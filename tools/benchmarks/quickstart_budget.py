@@ -36,7 +36,10 @@ def parse_args():
                         help='UNIX time the budget started (default: now)')
     parser.add_argument('--out', required=True, help='JSON with the plan')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.warmup < 1 or args.iters < 1:  # the clock starts at the end of a warm-up iteration
+        parser.error(f'--warmup ({args.warmup}) and --iters ({args.iters}) must be >= 1')
+    return args
 
 
 class ClockDone(Exception):
